@@ -1,0 +1,330 @@
+/*
+ * `staticpodd validate [--node-name NAME] [-o json|yaml|name|none]
+ *     [--max-bytes N] PATH...`
+ *
+ * Decides what the agent would decide for each file: the canonical pod, or
+ * every error as FILE:LINE:COLUMN: field.path: message. A directory is read
+ * as the agent reads its manifest directory: only *.yaml, *.yml and *.json,
+ * no dotfiles, in name order, and a pod name defined twice is refused in
+ * the later file. Exit 0 when all files are valid, 1 when any is not, 2 for
+ * usage and I/O errors.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fetcher.h"
+#include "log.h"
+#include "names.h"
+
+#define VALIDATE_FILES_MAX	10000
+
+struct vfile {
+	char			*path;
+	size_t			 group;		/* files of one directory argument */
+	struct parse_result	 res;
+	int			 ok;
+};
+
+struct vctx {
+	const char		*node;
+	size_t			 max_bytes;
+	enum output_format	 fmt;
+	struct vfile		*files;
+	size_t			 nfiles;
+	size_t			 ngroups;
+	int			 io_error;
+};
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: staticpodd validate [--node-name NAME] "
+	    "[-o json|yaml|name|none] [--max-bytes N] PATH...\n");
+	exit(2);
+}
+
+static int
+add_file(struct vctx *v, const char *path)
+{
+	struct vfile *f;
+
+	if (v->nfiles == VALIDATE_FILES_MAX) {
+		log_warnx("%s: more than %d files", path, VALIDATE_FILES_MAX);
+		v->io_error = 1;
+		return -1;
+	}
+	if ((f = reallocarray(v->files, v->nfiles + 1, sizeof(*f))) == NULL)
+		fatal("validate");
+	v->files = f;
+	f = &v->files[v->nfiles++];
+	memset(f, 0, sizeof(*f));
+	if ((f->path = strdup(path)) == NULL)
+		fatal("validate");
+	f->group = v->ngroups;
+	return 0;
+}
+
+static int
+cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void
+add_dir(struct vctx *v, const char *dir)
+{
+	struct dirent	*de;
+	DIR		*d;
+	char		**names = NULL, path[PATH_MAX];
+	size_t		 n = 0, i;
+
+	if ((d = opendir(dir)) == NULL) {
+		log_warn("%s", dir);
+		v->io_error = 1;
+		return;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (manifest_name_refusal(de->d_name) != NULL)
+			continue;
+		if (n == VALIDATE_FILES_MAX)
+			break;
+		if ((names = reallocarray(names, n + 1, sizeof(*names))) == NULL ||
+		    (names[n++] = strdup(de->d_name)) == NULL)
+			fatal("validate");
+	}
+	closedir(d);
+	qsort(names, n, sizeof(*names), cmp_names);
+	for (i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+		add_file(v, path);
+		free(names[i]);
+	}
+	free(names);
+}
+
+/* Reads at most max + 1 bytes, so an oversized file is seen as such. */
+static uint8_t *
+read_file(const char *path, size_t max, size_t *len)
+{
+	struct stat	 st;
+	uint8_t		*buf;
+	ssize_t		 r;
+	size_t		 off = 0;
+	int		 fd;
+
+	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) == -1)
+		return NULL;
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		if (errno == 0 || !S_ISREG(st.st_mode))
+			errno = EINVAL;
+		close(fd);
+		return NULL;
+	}
+	if ((buf = malloc(max + 1)) == NULL)
+		fatal("validate");
+	while (off < max + 1) {
+		r = read(fd, buf + off, max + 1 - off);
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r == -1) {
+			free(buf);
+			close(fd);
+			return NULL;
+		}
+		if (r == 0)
+			break;
+		off += (size_t)r;
+	}
+	close(fd);
+	*len = off;
+	return buf;
+}
+
+static void
+print_diags(const struct vfile *f)
+{
+	char	line[DIAG_PATH_MAX + DIAG_MSG_MAX + PATH_MAX + 64];
+	size_t	i;
+
+	for (i = 0; i < f->res.diags.n; i++) {
+		diag_format(&f->res.diags.item[i], f->path, line, sizeof(line));
+		fprintf(stderr, "%s\n", line);
+	}
+	if (f->res.diags.dropped > 0)
+		fprintf(stderr, "%s: %zu more errors\n", f->path,
+		    f->res.diags.dropped);
+}
+
+static void
+parse_one(struct vctx *v, struct vfile *f)
+{
+	struct parse_opts	 o;
+	uint8_t			*buf;
+	char			 abs[PATH_MAX], source[PATH_MAX + 8];
+	size_t			 len = 0;
+
+	if ((buf = read_file(f->path, v->max_bytes, &len)) == NULL) {
+		fprintf(stderr, "%s: %s\n", f->path, errno == EINVAL ?
+		    "not a regular file" : strerror(errno));
+		v->io_error = 1;
+		return;
+	}
+	if (realpath(f->path, abs) == NULL)
+		snprintf(abs, sizeof(abs), "%s", f->path);
+	snprintf(source, sizeof(source), "file:%s", abs);
+	memset(&o, 0, sizeof(o));
+	o.node_name = v->node;
+	o.source = source;
+	o.max_bytes = v->max_bytes;
+	f->ok = parser_parse(buf, len, &o, &f->res) == 0;
+	free(buf);
+}
+
+/*
+ * Within one directory, a later file that defines a pod name already taken
+ * is refused, as the agent refuses it; files named one by one are judged
+ * each on its own.
+ */
+static void
+refuse_duplicates(struct vctx *v)
+{
+	const Spd__ObjectMeta	*a, *b;
+	size_t			 i, j;
+
+	for (i = 0; i < v->nfiles; i++) {
+		if (!v->files[i].ok)
+			continue;
+		a = v->files[i].res.pods[0].pod->metadata;
+		for (j = 0; j < i; j++) {
+			if (!v->files[j].ok || v->files[j].group !=
+			    v->files[i].group)
+				continue;
+			b = v->files[j].res.pods[0].pod->metadata;
+			if (strcmp(a->name, b->name) != 0 ||
+			    strcmp(a->namespace_, b->namespace_) != 0)
+				continue;
+			diag_add(&v->files[i].res.diags, 0, 0, "metadata.name",
+			    "pod %s/%s is already defined by %s (the first "
+			    "file wins)", a->namespace_, a->name,
+			    v->files[j].path);
+			v->files[i].ok = 0;
+			break;
+		}
+	}
+}
+
+static const char *
+default_node_name(void)
+{
+	static char	 host[HOST_NAME_MAX + 1];
+	char		*p;
+
+	if (gethostname(host, sizeof(host)) == -1)
+		fatal("gethostname");
+	host[sizeof(host) - 1] = '\0';
+	for (p = host; *p != '\0'; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p - 'A' + 'a');
+	return host;
+}
+
+static void
+parse_args(struct vctx *v, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "node-name", required_argument, NULL, 'n' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "max-bytes", required_argument, NULL, 'm' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	char	*end;
+	int	 ch;
+
+	while ((ch = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'n':
+			v->node = optarg;
+			break;
+		case 'o':
+			if (output_format_parse(optarg, &v->fmt) == -1)
+				usage();
+			break;
+		case 'm':
+			errno = 0;
+			v->max_bytes = strtoul(optarg, &end, 10);
+			if (errno != 0 || *end != '\0' || v->max_bytes == 0 ||
+			    v->max_bytes > 64 * MANIFEST_MAX_BYTES)
+				usage();
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind == argc)
+		usage();
+}
+
+int
+validate_main(int argc, char **argv)
+{
+	struct vctx	 v;
+	struct validated *out;
+	struct stat	 st;
+	size_t		 i, nout = 0, bad = 0;
+	int		 k;
+
+	memset(&v, 0, sizeof(v));
+	v.fmt = OUT_NAME;
+	v.max_bytes = MANIFEST_MAX_BYTES;
+	parse_args(&v, argc, argv);
+	if (v.node == NULL)
+		v.node = default_node_name();
+	if (!is_dns1123_subdomain(v.node)) {
+		log_warnx("node name \"%s\" is not a DNS-1123 subdomain; "
+		    "set --node-name", v.node);
+		return 2;
+	}
+	for (k = optind; k < argc; k++) {
+		if (stat(argv[k], &st) == 0 && S_ISDIR(st.st_mode))
+			add_dir(&v, argv[k]);
+		else
+			add_file(&v, argv[k]);
+		v.ngroups++;
+	}
+	for (i = 0; i < v.nfiles; i++)
+		parse_one(&v, &v.files[i]);
+	refuse_duplicates(&v);
+	if ((out = calloc(v.nfiles + 1, sizeof(*out))) == NULL)
+		fatal("validate");
+	for (i = 0; i < v.nfiles; i++) {
+		if (!v.files[i].ok) {
+			bad++;
+			print_diags(&v.files[i]);
+			continue;
+		}
+		out[nout].file = v.files[i].path;
+		out[nout].source_kind = "file";
+		out[nout++].pp = &v.files[i].res.pods[0];
+	}
+	if (output_pods(stdout, v.fmt, out, nout) == -1)
+		v.io_error = 1;
+	fflush(stdout);
+	for (i = 0; i < v.nfiles; i++) {
+		parse_result_free(&v.files[i].res);
+		free(v.files[i].path);
+	}
+	free(v.files);
+	free(out);
+	if (v.io_error)
+		return 2;
+	return bad > 0 ? 1 : 0;
+}
