@@ -31,6 +31,10 @@ log_verbose(void)
 }
 
 static void
+vlog(const char *, const char *, va_list, int)
+    __attribute__((format(printf, 2, 0)));
+
+static void
 vlog(const char *prio, const char *fmt, va_list ap, int with_errno)
 {
 	char	 line[LOG_LINE_MAX];
