@@ -53,6 +53,34 @@ int	parser_parse(const uint8_t *buf, size_t len, const struct parse_opts *,
 	    struct parse_result *res);
 void	parse_result_free(struct parse_result *);
 
+#define DECODE_UNKNOWN_MAX	64
+
+/* Top-level keys a leniently read document has that its schema does not. */
+struct decode_unknown {
+	size_t	n;
+	struct {
+		const char	*key;
+		unsigned	 line, col;
+	} keys[DECODE_UNKNOWN_MAX];
+};
+
+struct decoded_doc {
+	struct arena		 arena;
+	ProtobufCMessage	*msg;
+	struct diags		 diags;
+	struct decode_unknown	 unknown;
+};
+
+/*
+ * One YAML or JSON document into desc's message, as strictly as a
+ * manifest; with lenient_root, unknown top-level keys are listed in
+ * doc->unknown instead of refused (a kubelet configuration file).
+ */
+int	parser_decode_document(const uint8_t *, size_t,
+	    const ProtobufCMessageDescriptor *, bool lenient_root,
+	    struct decoded_doc *);
+void	decoded_doc_free(struct decoded_doc *);
+
 /* Quantities such as "100m", "64Mi", "1e3", in thousandths of a unit. */
 int	quantity_parse(const char *, int64_t *milli);
 

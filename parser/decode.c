@@ -68,10 +68,12 @@ static const struct refusal refusals[] = {
 };
 
 struct decoder {
-	struct arena	*a;
-	struct diags	*d;
-	char		 path[DIAG_PATH_MAX];
-	size_t		 plen;
+	struct arena		*a;
+	struct diags		*d;
+	struct decode_unknown	*unknown;	/* lenient top level, or NULL */
+	int			 depth;
+	char			 path[DIAG_PATH_MAX];
+	size_t			 plen;
 };
 
 static int
@@ -187,6 +189,8 @@ parse_int(const char *s, int64_t lo, int64_t hi, int64_t *out)
 
 static int dec_message(struct decoder *, const struct ynode *,
     const ProtobufCMessageDescriptor *, ProtobufCMessage *);
+static int dec_repeated(struct decoder *, const struct ynode *,
+    const ProtobufCFieldDescriptor *, ProtobufCMessage *);
 
 static int
 dec_int(struct decoder *dc, const struct ynode *n, int64_t lo, int64_t hi,
@@ -340,7 +344,10 @@ dec_map(struct decoder *dc, const struct ynode *n,
 		/* key first: the entry layout is { base, key, value } */
 		*(const char **)((char *)e + md->fields[0].offset) = k->str;
 		old = path_push(dc, "[%s]", k->str);
-		if (dec_value(dc, n->items[2 * i + 1], vfd,
+		if (vfd->label == PROTOBUF_C_LABEL_REPEATED) {
+			if (dec_repeated(dc, n->items[2 * i + 1], vfd, e) == -1)
+				ret = -1;
+		} else if (dec_value(dc, n->items[2 * i + 1], vfd,
 		    (char *)e + vfd->offset) == -1)
 			ret = -1;
 		path_pop(dc, old);
@@ -395,6 +402,21 @@ find_refusal(const ProtobufCMessageDescriptor *desc, const char *key)
 	return NULL;
 }
 
+/* A document read leniently lists its unknown top-level keys instead. */
+static int
+note_unknown(struct decoder *dc, const struct ynode *key)
+{
+	struct decode_unknown *u = dc->unknown;
+
+	if (u->n == DECODE_UNKNOWN_MAX)
+		return 0;
+	u->keys[u->n].key = key->str;
+	u->keys[u->n].line = key->line;
+	u->keys[u->n].col = key->col;
+	u->n++;
+	return 0;
+}
+
 static int
 dec_field(struct decoder *dc, const struct ynode *key, const struct ynode *v,
     const ProtobufCMessageDescriptor *desc, ProtobufCMessage *msg)
@@ -407,6 +429,8 @@ dec_field(struct decoder *dc, const struct ynode *key, const struct ynode *v,
 	if (fd == NULL) {
 		if (ignored_unchecked(short_name(desc), key->str))
 			return 0;
+		if (dc->unknown != NULL && dc->depth == 1)
+			return note_unknown(dc, key);
 		if ((r = find_refusal(desc, key->str)) != NULL)
 			return err(dc, key, "%s", r->why);
 		return err(dc, key, "unknown field \"%s\" (unknown fields are "
@@ -436,6 +460,7 @@ dec_message(struct decoder *dc, const struct ynode *n,
 	if (n->kind != YN_MAP)
 		return err(dc, n, "must be a mapping (%s), not %s",
 		    short_name(desc), type_name(n));
+	dc->depth++;
 	for (i = 0; i < n->n; i++) {
 		key = n->items[2 * i];
 		old = path_push(dc, dc->plen == 0 ? "%s" : ".%s", key->str);
@@ -445,19 +470,21 @@ dec_message(struct decoder *dc, const struct ynode *n,
 		if (diag_count(dc->d) >= DIAGS_MAX)
 			break;
 	}
+	dc->depth--;
 	return ret;
 }
 
 int
 decode_message(struct arena *a, const struct ynode *root,
     const ProtobufCMessageDescriptor *desc, const char *path,
-    ProtobufCMessage *msg, struct diags *d)
+    ProtobufCMessage *msg, struct diags *d, struct decode_unknown *unknown)
 {
 	struct decoder dc;
 
 	memset(&dc, 0, sizeof(dc));
 	dc.a = a;
 	dc.d = d;
+	dc.unknown = unknown;
 	path_push(&dc, "%s", path);
 	protobuf_c_message_init(desc, msg);
 	return dec_message(&dc, root, desc, msg);

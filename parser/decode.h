@@ -11,7 +11,7 @@
 
 int	decode_message(struct arena *, const struct ynode *,
 	    const ProtobufCMessageDescriptor *, const char *path,
-	    ProtobufCMessage *, struct diags *);
+	    ProtobufCMessage *, struct diags *, struct decode_unknown *);
 
 /* ignored.c */
 bool	ignored_unchecked(const char *message, const char *key);

@@ -177,7 +177,7 @@ parse_list(struct parse_result *res, const struct parse_opts *o,
 		return diag_add(&res->diags, 0, 0, NULL,
 		    "manifest needs more memory than its limit allows");
 	if (decode_message(&res->arena, root, &spd__pod_list__descriptor, "",
-	    &list->base, &res->diags) == -1)
+	    &list->base, &res->diags, NULL) == -1)
 		return -1;
 	if (check_type(list->apiversion, "v1", "apiVersion", root, "",
 	    &res->diags) == -1)
@@ -226,7 +226,7 @@ parse_root(struct parse_result *res, const struct parse_opts *o,
 		return diag_add(&res->diags, 0, 0, NULL,
 		    "manifest needs more memory than its limit allows");
 	if (decode_message(&res->arena, root, &spd__pod__descriptor, "",
-	    &pod->base, &res->diags) == -1) {
+	    &pod->base, &res->diags, NULL) == -1) {
 		check_type(pod->apiversion, "v1", "apiVersion", root, "",
 		    &res->diags);
 		check_type(pod->kind, "Pod", "kind", root, "", &res->diags);
@@ -267,4 +267,34 @@ parse_result_free(struct parse_result *res)
 	arena_free(&res->arena);
 	res->pods = NULL;
 	res->npods = 0;
+}
+
+int
+parser_decode_document(const uint8_t *buf, size_t len,
+    const ProtobufCMessageDescriptor *desc, bool lenient_root,
+    struct decoded_doc *doc)
+{
+	struct ynode *root;
+
+	memset(doc, 0, sizeof(*doc));
+	arena_init(&doc->arena, PARSE_ARENA_MIN + len * PARSE_ARENA_FACTOR);
+	if (len > MANIFEST_MAX_BYTES)
+		return diag_add(&doc->diags, 0, 0, NULL,
+		    "file is %zu bytes, over the limit of %d", len,
+		    MANIFEST_MAX_BYTES);
+	if (ytree_parse(&doc->arena, &limits, buf, len,
+	    looks_like_json(buf, len), &root, &doc->diags) == -1)
+		return -1;
+	if ((doc->msg = arena_alloc(&doc->arena, desc->sizeof_message)) == NULL)
+		return diag_add(&doc->diags, 0, 0, NULL,
+		    "file needs more memory than its limit allows");
+	return decode_message(&doc->arena, root, desc, "", doc->msg,
+	    &doc->diags, lenient_root ? &doc->unknown : NULL);
+}
+
+void
+decoded_doc_free(struct decoded_doc *doc)
+{
+	arena_free(&doc->arena);
+	doc->msg = NULL;
 }
