@@ -75,7 +75,7 @@ run_case(const char *dir, const char *name, int num)
 {
 	struct parse_opts	 o = { 0 };
 	struct parse_result	 res;
-	char			 path[4096], source[4096], *buf, *want;
+	char			 path[4096], source[4096], stem[256], *buf, *want;
 	char			 got[OUT_MAX];
 	size_t			 len, wlen;
 	int			 rc, ok;
@@ -86,15 +86,17 @@ run_case(const char *dir, const char *name, int num)
 		    strerror(errno));
 		return 1;
 	}
-	snprintf(path, sizeof(path), "%s/%.*s.expect", dir,
-	    (int)(strlen(name) - 5), name);
+	snprintf(stem, sizeof(stem), "%s", name);
+	stem[strlen(stem) - 5] = '\0';		/* drop .yaml or .json */
+	snprintf(path, sizeof(path), "%s/%s.expect", dir, stem);
 	if ((want = slurp(path, &wlen)) == NULL) {
 		printf("not ok %d - %s # no .expect file\n", num, name);
 		free(buf);
 		return 1;
 	}
 	snprintf(source, sizeof(source), "file:/etc/kubernetes/manifests/%s",
-	    name);
+	    stem);
+	strncat(source, name + strlen(stem), sizeof(source) - strlen(source) - 1);
 	o.node_name = "node1";
 	o.source = source;
 	o.allow_list = strncmp(name, "list_", 5) == 0;
