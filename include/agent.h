@@ -1,0 +1,161 @@
+/*
+ * agent: the privileged runtime's context, shared by privsep/ (process
+ * start, the monitor, the file broker) and runtime/ (desired state, the
+ * reconciler). All of it runs as root in staticpodd, which links no
+ * parser: what it knows of a manifest arrives decoded through the monitor
+ * and is checked again there.
+ */
+#ifndef STATICPODD_AGENT_H
+#define STATICPODD_AGENT_H
+
+#include <sys/types.h>
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "arena.h"
+#include "podcheck.h"
+#include "wire.h"
+
+#define AGENT_DEFAULT_USER	"staticpodd"
+#define AGENT_FALLBACK_USER	"nobody"
+#define AGENT_DEFAULT_ENDPOINT	"unix:///var/run/crio/crio.sock"
+#define AGENT_DEFAULT_LOGS_DIR	"/var/log/pods"
+#define AGENT_DEFAULT_STATE_DIR	"/var/lib/staticpodd"
+#define AGENT_DEFAULT_RUN_DIR	"/run/staticpodd"
+#define AGENT_DEFAULT_CHECK_MS	20000	/* fileCheckFrequency, httpCheckFrequency */
+#define AGENT_CHECK_MIN_MS	1000
+#define AGENT_CHECK_MAX_MS	(24 * 3600 * 1000)
+#define AGENT_MANIFEST_MAX	(64 * 1024 * 1024)	/* ceiling of the setting */
+#define AGENT_URL_HEADERS_MAX	32
+#define AGENT_CONFIG_WAIT_MS	10000	/* the first fetcher's CONFIG */
+#define AGENT_SEND_TIMEOUT_MS	1000	/* a fetcher that stops reading */
+#define AGENT_PODS_MAX		1000	/* per source */
+
+/* Exit statuses, documented in the README. */
+#define EXIT_CONFIG		2	/* bad usage or configuration */
+#define EXIT_LOST_CHILD		3	/* a fetcher died or broke the protocol */
+
+enum chan_kind { CHAN_DIR, CHAN_URL, CHAN_MAX };
+
+enum chan_state {
+	CHAN_UNUSED,
+	CHAN_START,	/* first fetcher: only CONFIG is permitted */
+	CHAN_WAIT_ROLE,	/* CONFIG accepted; nothing more until ROLE is sent */
+	CHAN_RUNNING,
+	CHAN_DONE,	/* told it has no role; its clean exit is expected */
+};
+
+struct bucket {
+	double		tokens;
+	double		burst;
+	double		rate;	/* tokens a second */
+	int64_t		last_ms;
+};
+
+/* The last bytes the broker served for a name, and their hash. */
+struct served {
+	char		name[256];
+	uint8_t		sha256[32];
+};
+
+struct channel {
+	enum chan_kind	 kind;
+	enum chan_state	 state;
+	const char	*what;		/* for log lines: "directory fetcher" */
+	int		 fd;
+	pid_t		 pid;
+	struct wire_rx	 rx;
+	bool		 in_snapshot;
+	bool		 ready;		/* a first complete view has arrived */
+	struct bucket	 opens;
+	struct bucket	 reopens;
+	struct served	*served;
+	size_t		 nserved;
+};
+
+/* One pod a source wants, as the runtime accepted it. */
+struct desired_pod {
+	enum chan_kind	 source;
+	char		*key;		/* file name, or namespace/name (URL) */
+	char		*full_name;	/* namespace/name */
+	uint8_t		*canon;		/* the packed pod, as re-packed here */
+	size_t		 canon_len;
+	char		 uid[POD_UID_LEN + 1];
+	uint8_t		 sha256[32];
+	bool		 sha256_own;	/* hashed by the broker, not reported */
+	bool		 seen;		/* mentioned in the current snapshot */
+	bool		 winner;	/* holds its name against others */
+	bool		 refused;	/* lost a name conflict */
+};
+
+struct desired {
+	struct desired_pod	*pods;
+	size_t			 n;
+	size_t			 cap;
+};
+
+struct agent {
+	Spw__Config	 cfg;		/* merged and validated */
+	struct arena	 cfg_arena;	/* its strings */
+	char		 config_path[PATH_MAX];
+	const char	*node_name;
+	char		 manifest_dir[PATH_MAX];
+	char		 only_name[256];	/* staticPodPath is one file */
+	int		 dirfd;		/* the broker's, or -1 */
+	uid_t		 fetcher_uid;
+	gid_t		 fetcher_gid;
+	int		 fetcher_exe;	/* fd of staticpodd-fetcher */
+	struct channel	 chan[CHAN_MAX];
+	struct desired	 desired;
+	int		 epfd;
+	int		 sigfd;
+	int		 verbose;
+};
+
+/* flags.c */
+struct flags {
+	Spw__Config	 cfg;		/* what the command line set */
+	const char	*config_file;
+	const char	*policy_file;
+	int		 verbose;
+};
+void	flags_parse(int argc, char **argv, struct flags *);
+
+/* config_check.c */
+int	config_merge(struct agent *, const Spw__Config *file,
+	    const Spw__Config *flags);
+
+/* proc.c */
+int	proc_open_fetcher(void);
+void	proc_resolve_user(const char *name, uid_t *, gid_t *);
+pid_t	proc_spawn_fetcher(int exe_fd, uid_t, gid_t, const char *role,
+	    int *sock, int config_fd, const char *config_name, int verbose);
+int	proc_strict_open(const char *path, const char *what);
+
+/* broker.c */
+int	broker_open_dir(struct agent *, int *dirfd, int *inofd,
+	    char *why, size_t);
+void	broker_open(struct agent *, struct channel *, const char *name);
+
+/* monitor.c */
+void	monitor_dispatch(struct agent *, struct channel *, struct wire_msg *);
+void	monitor_read(struct agent *, struct channel *);
+bool	bucket_take(struct bucket *, int64_t now_ms);
+int64_t	now_ms(void);
+
+/* daemon.c */
+int	daemon_main(int argc, char **argv);
+
+/* runtime/desired.c */
+void	desired_snapshot_begin(struct desired *, enum chan_kind);
+void	desired_snapshot_end(struct agent *, enum chan_kind);
+void	desired_upsert(struct agent *, enum chan_kind, const char *key,
+	    const Spd__Pod *, const uint8_t *canon, size_t len,
+	    const char *uid, const uint8_t sha256[32], bool own);
+void	desired_remove(struct agent *, enum chan_kind, const char *key);
+void	desired_keep(struct desired *, enum chan_kind, const char *key);
+void	desired_free(struct desired *);
+
+#endif

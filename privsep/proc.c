@@ -1,0 +1,194 @@
+/*
+ * Starting a fetcher: a SOCK_SEQPACKET socketpair, fork, and in the child
+ * everything that must happen while it still can: groups, uid and gid
+ * changed and verified, bounding set cleared, no_new_privs, a fixed
+ * environment, then execveat of the binary root opened (so a checkout in a
+ * 0700 directory works). The fetcher gets a fresh address space, as
+ * OpenSSH's sshd-auth does.
+ */
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "agent.h"
+#include "log.h"
+#include "sandbox.h"
+
+#ifndef FETCHER_PATH
+#define FETCHER_PATH "/usr/libexec/staticpodd/staticpodd-fetcher"
+#endif
+#define FETCHER_NAME	"staticpodd-fetcher"
+#define CHILD_SOCK_FD	3
+#define CHILD_CONFIG_FD	4
+
+/*
+ * Refuses a file that is not root's or that others may write, as sshd's
+ * StrictModes does: whoever can edit it controls the agent.
+ */
+int
+proc_strict_open(const char *path, const char *what)
+{
+	struct stat	st;
+	int		fd;
+
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+	    O_CLOEXEC)) == -1) {
+		log_warn("%s %s", what, path);
+		return -1;
+	}
+	if (fstat(fd, &st) == -1)
+		fatal("fstat %s", path);
+	if (!S_ISREG(st.st_mode)) {
+		log_warnx("%s %s: not a regular file", what, path);
+		goto bad;
+	}
+	if (st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+		log_warnx("%s %s: owned by uid %u with mode %04o; it must be "
+		    "owned by root and not group- or world-writable", what,
+		    path, (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777));
+		goto bad;
+	}
+	return fd;
+bad:
+	close(fd);
+	return -1;
+}
+
+/* The fetcher beside this binary (a build tree), else the installed one. */
+int
+proc_open_fetcher(void)
+{
+	char	self[PATH_MAX], path[PATH_MAX + 32];
+	ssize_t	n;
+	int	fd;
+
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n > 0) {
+		self[n] = '\0';
+		snprintf(path, sizeof(path), "%s/%s", dirname(self),
+		    FETCHER_NAME);
+		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) != -1)
+			return fd;
+	}
+	if ((fd = open(FETCHER_PATH, O_RDONLY | O_CLOEXEC)) == -1)
+		log_warn("%s", FETCHER_PATH);
+	return fd;
+}
+
+void
+proc_resolve_user(const char *name, uid_t *uid, gid_t *gid)
+{
+	struct passwd *pw;
+
+	if (name == NULL) {
+		if ((pw = getpwnam(AGENT_DEFAULT_USER)) == NULL) {
+			log_warnx("no user %s; running fetchers as %s (create "
+			    "it with the sysusers.d entry in contrib/)",
+			    AGENT_DEFAULT_USER, AGENT_FALLBACK_USER);
+			pw = getpwnam(AGENT_FALLBACK_USER);
+		}
+	} else
+		pw = getpwnam(name);
+	if (pw == NULL)
+		fatalx("no user %s", name != NULL ? name : AGENT_FALLBACK_USER);
+	if (pw->pw_uid == 0 || pw->pw_gid == 0)
+		fatalx("user %s has uid or gid 0; fetchers must not run as "
+		    "root", pw->pw_name);
+	*uid = pw->pw_uid;
+	*gid = pw->pw_gid;
+}
+
+/* Names passed through to the fetcher; nothing else (no proxies, no key logs). */
+static const char *const env_allowed[] = {
+	"TZ", "ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS", NULL,
+};
+
+static char **
+child_env(char **env)
+{
+	size_t		 n = 0, i;
+	char		*v;
+
+	env[n++] = "PATH=/usr/bin:/bin";
+	for (i = 0; env_allowed[i] != NULL; i++) {
+		if ((v = getenv(env_allowed[i])) == NULL)
+			continue;
+		if (asprintf(&env[n], "%s=%s", env_allowed[i], v) == -1)
+			_exit(126);
+		n++;
+	}
+	env[n] = NULL;
+	return env;
+}
+
+#define CHILD_FD_HIGH	100	/* parked here while 3 and 4 are set up */
+
+static void __attribute__((noreturn))
+child(int exe_fd, uid_t uid, gid_t gid, const char *role, int sock,
+    int config_fd, const char *config_name, int verbose)
+{
+	char	*argv[8], *env[8];
+	int	 exe, s, c = -1, n = 0;
+
+	/* park everything above the fds the fetcher expects, then place */
+	if ((exe = fcntl(exe_fd, F_DUPFD_CLOEXEC, CHILD_FD_HIGH)) == -1 ||
+	    (s = fcntl(sock, F_DUPFD_CLOEXEC, CHILD_FD_HIGH)) == -1 ||
+	    (config_fd != -1 &&
+	    (c = fcntl(config_fd, F_DUPFD_CLOEXEC, CHILD_FD_HIGH)) == -1))
+		_exit(126);
+	if (dup2(s, CHILD_SOCK_FD) == -1 ||
+	    (c != -1 && dup2(c, CHILD_CONFIG_FD) == -1))
+		_exit(126);
+	/* all but 0-2, the fetcher's fds and our exe fd (closed at exec) */
+	if (syscall(SYS_close_range, c != -1 ? CHILD_CONFIG_FD + 1 :
+	    CHILD_SOCK_FD + 1, exe - 1, 0) == -1 ||
+	    syscall(SYS_close_range, exe + 1, ~0U, 0) == -1)
+		_exit(126);
+	sandbox_drop_to_user(uid, gid);
+	argv[n++] = FETCHER_NAME;
+	argv[n++] = "--role";
+	argv[n++] = (char *)role;
+	if (config_fd != -1) {
+		argv[n++] = "--config-name";
+		argv[n++] = (char *)config_name;
+	}
+	if (verbose)
+		argv[n++] = "-v";
+	argv[n] = NULL;
+	syscall(SYS_execveat, exe, "", argv, child_env(env), AT_EMPTY_PATH);
+	dprintf(STDERR_FILENO, "staticpodd: execute fetcher: %s\n",
+	    strerror(errno));
+	_exit(126);
+}
+
+pid_t
+proc_spawn_fetcher(int exe_fd, uid_t uid, gid_t gid, const char *role,
+    int *sock, int config_fd, const char *config_name, int verbose)
+{
+	int	sp[2];
+	pid_t	pid;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) == -1)
+		fatal("socketpair");
+	if ((pid = fork()) == -1)
+		fatal("fork");
+	if (pid == 0) {
+		close(sp[0]);
+		child(exe_fd, uid, gid, role, sp[1], config_fd, config_name,
+		    verbose);
+	}
+	close(sp[1]);
+	if (fcntl(sp[0], F_SETFL, O_NONBLOCK) == -1)
+		fatal("fcntl");
+	*sock = sp[0];
+	return pid;
+}
