@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "fetcher.h"
 #include "kubeletconfig.pb-c.h"
 #include "log.h"
@@ -216,7 +217,8 @@ config_read(int fd, const char *file, struct decoded_doc *doc,
 	free(buf);
 	k = (Spk__KubeletConfiguration *)doc->msg;
 	if (check_kind(k, &doc->diags) == -1 || fill(k, out, &doc->diags) ==
-	    -1) {
+	    -1 || config_check(out, &doc->diags) == -1) {
+		decoded_doc_place(doc, &doc->diags);
 		print_diags(file, &doc->diags);
 		return -1;
 	}

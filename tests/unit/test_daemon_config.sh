@@ -1,0 +1,131 @@
+#!/bin/bash
+# The daemon's start: configuration file and flags. A bad configuration is
+# one clear error naming the file, line and field, with exit status 2 and
+# no half-started agent; kubelet fields staticpodd does not use are noticed
+# once; flags win over the file. Needs root (the daemon refuses otherwise).
+set -u
+staticpodd=$1
+if [ "$(id -u)" != 0 ]; then
+	echo "1..0 # SKIP the daemon must start as root (CI runs as root)"
+	exit 77
+fi
+tmp=$(mktemp -d)
+pids=()
+cleanup() {
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+n=0 failed=0
+ok() {	# name, condition status, diagnostic
+	n=$((n + 1))
+	if [ "$2" -eq 0 ]; then
+		echo "ok $n - $1"
+	else
+		echo "not ok $n - $1"
+		sed 's/^/# /' <<<"$3"
+		failed=$((failed + 1))
+	fi
+}
+
+mkdir -m 700 "$tmp/manifests"
+printf 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers:\n  - name: web\n    image: busybox:1.36\n' >"$tmp/manifests/web.yaml"
+chmod 600 "$tmp/manifests/web.yaml"
+
+conf() {	# writes $tmp/c.yaml from stdin, root-owned 0600
+	cat >"$tmp/c.yaml"
+	chmod 600 "$tmp/c.yaml"
+}
+
+run_to_exit() {	# runs the daemon until it exits by itself (at most 10s)
+	timeout 10 "$staticpodd" --state-dir "$tmp/state" --run-dir "$tmp/run" \
+		--hostname-override node1 "$@" 2>&1
+}
+
+# Runs the daemon until a line matching $1 appears (or 10s), then stops it.
+run_until() {
+	local want=$1 log=$tmp/log i
+	shift
+	"$staticpodd" --state-dir "$tmp/state" --run-dir "$tmp/run" \
+		--hostname-override node1 "$@" >"$log" 2>&1 &
+	local pid=$!
+	pids+=("$pid")
+	for i in $(seq 100); do
+		grep -q -- "$want" "$log" && break
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -TERM "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	echo "exit=$?"
+	cat "$log"
+}
+
+conf <<<'apiVersion: kubelet.config.k8s.io/v1beta1
+kind: KubeletConfiguration
+staticPodPath: /etc/kubernetes/manifests'
+chmod 664 "$tmp/c.yaml"
+out=$(run_to_exit --config "$tmp/c.yaml"); rc=$?
+[ $rc -eq 2 ] && grep -q "configuration $tmp/c.yaml: owned by uid 0 with mode 0664; it must be owned by root and not group- or world-writable" <<<"$out"
+ok daemon_refuses_a_group_writable_config_naming_file_and_mode $? "exit $rc: $out"
+
+conf <<<'apiVersion: kubelet.config.k8s.io/v1beta1
+kind: KubeletConfiguration
+staticPodPath: [unclosed'
+out=$(run_to_exit --config "$tmp/c.yaml"); rc=$?
+[ $rc -eq 2 ] && grep -q "^$tmp/c.yaml:4:1: staticPodPath\[1\]: YAML: " <<<"$out"
+ok daemon_reports_a_yaml_error_with_file_line_and_field $? "exit $rc: $out"
+
+conf <<<'apiVersion: kubelet.config.k8s.io/v1beta1
+kind: KubeletConfiguration
+staticPodPath: /x
+staticpodd:
+  usr: nobody'
+out=$(run_to_exit --config "$tmp/c.yaml"); rc=$?
+[ $rc -eq 2 ] && grep -q "^$tmp/c.yaml:5:3: staticpodd.usr: unknown field \"usr\"" <<<"$out"
+ok daemon_refuses_an_unknown_staticpodd_setting $? "exit $rc: $out"
+
+conf <<<'apiVersion: kubelet.config.k8s.io/v1beta1
+kind: KubeletConfiguration
+fileCheckFrequency: 20x'
+out=$(run_to_exit --config "$tmp/c.yaml"); rc=$?
+[ $rc -eq 2 ] && grep -q "^$tmp/c.yaml:3:21: fileCheckFrequency: \"20x\" is not a duration" <<<"$out"
+ok daemon_refuses_a_bad_duration_with_its_position $? "exit $rc: $out"
+
+conf <<<'apiVersion: kubelet.config.k8s.io/v1beta1
+kind: KubeletConfiguration
+staticPodURL: http://127.0.0.1:1/pods'
+out=$(run_to_exit --config "$tmp/c.yaml"); rc=$?
+[ $rc -eq 2 ] && grep -q "$tmp/c.yaml:3:15: staticPodURL: \"http://127.0.0.1:1/pods\" is plain http; use https, or set staticpodd.allowHTTP" <<<"$out"
+ok daemon_refuses_plain_http_unless_allowed $? "exit $rc: $out"
+
+conf <<<'apiVersion: kubelet.config.k8s.io/v1beta1
+kind: KubeletConfiguration
+staticPodPath: relative/path'
+out=$(run_to_exit --config "$tmp/c.yaml"); rc=$?
+[ $rc -eq 2 ] && grep -q "$tmp/c.yaml:3:16: staticPodPath: \"relative/path\" is not an absolute path" <<<"$out"
+ok daemon_refuses_a_relative_manifest_path $? "exit $rc: $out"
+
+out=$(run_to_exit --pod-manifest-path relative); rc=$?
+[ $rc -eq 2 ] && grep -q 'configuration: staticPodPath: "relative" is not an absolute path' <<<"$out"
+ok daemon_checks_flags_as_it_checks_the_file $? "exit $rc: $out"
+
+out=$(run_to_exit --bogus-flag); rc=$?
+[ $rc -eq 2 ]
+ok daemon_exits_2_for_an_unknown_flag $? "exit $rc: $out"
+
+conf <<<"apiVersion: kubelet.config.k8s.io/v1beta1
+kind: KubeletConfiguration
+address: 0.0.0.0
+evictionHard:
+  memory.available: 100Mi
+staticPodPath: /nonexistent/by/file
+fileCheckFrequency: 1s"
+out=$(run_until "desired from directory web.yaml" --config "$tmp/c.yaml" --pod-manifest-path "$tmp/manifests")
+grep -q "kubelet settings staticpodd does not use, ignored: address, evictionHard" <<<"$out" &&
+	grep -q "pod default/web-node1 (uid [0-9a-f]*) desired from directory web.yaml" <<<"$out" &&
+	grep -q "^exit=0" <<<"$out"
+ok daemon_notices_unused_kubelet_fields_and_lets_flags_win $? "$out"
+
+echo "1..$n"
+[ $failed -eq 0 ]
