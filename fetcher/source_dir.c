@@ -448,9 +448,12 @@ dir_run(int sock, struct wire_rx *rx, const Spw__Role *role, int dirfd,
 		n = poll(pfd, 2, timeout < 0 ? 0 : timeout);
 		if (n == -1 && errno != EINTR)
 			fatal("poll");
+		if (n > 0 && (pfd[0].revents & (POLLHUP | POLLERR)) != 0) {
+			log_warnx("the runtime closed the channel; exiting");
+			exit(1);
+		}
 		if (n > 0 && pfd[0].revents != 0)
-			fatalx("the runtime sent an unexpected message or "
-			    "closed the channel");
+			fatalx("the runtime sent a message out of turn");
 		if (n > 0 && s.inofd != -1 && pfd[1].revents != 0 &&
 		    !on_inotify(&s)) {
 			log_warnx("%s: the directory went away; its pods "

@@ -94,6 +94,7 @@ struct desired {
 	struct desired_pod	*pods;
 	size_t			 n;
 	size_t			 cap;
+	bool			 dirty[CHAN_MAX];	/* to be saved */
 };
 
 struct agent {
@@ -157,5 +158,11 @@ void	desired_upsert(struct agent *, enum chan_kind, const char *key,
 void	desired_remove(struct agent *, enum chan_kind, const char *key);
 void	desired_keep(struct desired *, enum chan_kind, const char *key);
 void	desired_free(struct desired *);
+
+/* runtime/state.c */
+#define STATE_VIEW_MAX		(64 * 1024 * 1024)
+void	state_flush(struct agent *);
+void	state_load(struct agent *);
+const char *source_base(const struct agent *, enum chan_kind);
 
 #endif

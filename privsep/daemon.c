@@ -144,7 +144,6 @@ start_dir_source(struct agent *a, struct channel *c)
 	char	why[512];
 	int	fds[2];
 
-	locate_manifests(a);
 	if (broker_open_dir(a, &fds[0], &fds[1], why, sizeof(why)) == -1) {
 		/* the fetcher asks again (REOPEN) until it appears */
 		log_warnx("manifest directory: %s; waiting for it", why);
@@ -310,6 +309,26 @@ event_loop(struct agent *a)
 			else
 				monitor_read(a, &a->chan[evs[k].data.u32]);
 		}
+		state_flush(a);
+	}
+}
+
+/* mkdir -p, root's only: the state and run directories. */
+static void
+ensure_dir(const char *path)
+{
+	char	buf[PATH_MAX], *p;
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (p = buf + 1; ; p++) {
+		if (*p != '/' && *p != '\0')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0700) == -1 && errno != EEXIST)
+			fatal("mkdir %s", buf);
+		if (p[0] == '\0' && path[p - buf] == '\0')
+			break;
+		*p = '/';
 	}
 }
 
@@ -364,6 +383,11 @@ daemon_main(int argc, char **argv)
 	if (a.cfg.staticpodpath == NULL && a.cfg.staticpodurl == NULL)
 		log_warnx("no manifest source configured (staticPodPath, "
 		    "staticPodURL): nothing to run");
+	ensure_dir(a.cfg.statedir);
+	ensure_dir(a.cfg.rundir);
+	if (a.cfg.staticpodpath != NULL)
+		locate_manifests(&a);
+	state_load(&a);
 	if (a.cfg.user != NULL && (f.cfg.user == NULL ||
 	    strcmp(a.cfg.user, f.cfg.user) != 0)) {
 		/* the file names another user: the sources run as that one */

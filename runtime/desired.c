@@ -114,6 +114,7 @@ remove_at(struct desired *d, size_t i)
 
 	log_info("pod %s (uid %s) from %s %s is no longer desired",
 	    p->full_name, p->uid, source_names[p->source], p->key);
+	d->dirty[p->source] = true;
 	pod_free(p);
 	d->pods[i] = d->pods[--d->n];
 }
@@ -165,7 +166,10 @@ desired_upsert(struct agent *a, enum chan_kind k, const char *key,
 
 	if ((p = find(d, k, key)) != NULL && strcmp(p->uid, uid) == 0) {
 		p->seen = true;
-		memcpy(p->sha256, sha256, 32);
+		if (memcmp(p->sha256, sha256, 32) != 0) {
+			memcpy(p->sha256, sha256, 32);
+			d->dirty[k] = true;
+		}
 		return;
 	}
 	if (p == NULL) {
@@ -200,6 +204,7 @@ desired_upsert(struct agent *a, enum chan_kind k, const char *key,
 	memcpy(p->sha256, sha256, 32);
 	p->sha256_own = own;
 	p->seen = true;
+	d->dirty[k] = true;
 	hex(sha256, 32, sha);
 	log_info("pod %s (uid %s) desired from %s %s, sha256 %s%s",
 	    p->full_name, p->uid, source_names[k], key, sha,
