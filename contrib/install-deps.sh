@@ -11,6 +11,9 @@ packages=(
 	libssl-dev
 	# tests
 	procps coreutils
+	# integration tests: a private containerd, images built and served locally
+	containerd runc busybox-static umoci containernetworking-plugins
+	docker-registry skopeo iproute2 iptables util-linux
 )
 
 missing=()
