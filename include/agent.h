@@ -31,7 +31,7 @@
 #define AGENT_URL_HEADERS_MAX	32
 #define AGENT_CONFIG_WAIT_MS	10000	/* the first fetcher's CONFIG */
 #define AGENT_SEND_TIMEOUT_MS	1000	/* a fetcher that stops reading */
-#define AGENT_PODS_MAX		1000	/* per source */
+#define AGENT_PODS_MAX		2048	/* per source; a node runs far fewer */
 
 /* Exit statuses, documented in the README. */
 #define EXIT_CONFIG		2	/* bad usage or configuration */
