@@ -272,40 +272,52 @@ op_connect_tcp(const struct env *e, char *res, size_t len)
 	close(fd);
 }
 
-/* Write a state file the way the runtime will: tmp, fsync, rename. */
+/*
+ * State files as runtime/state.c writes them, by path (glibc calls
+ * mkdir, rename and unlink by their own syscalls on x86_64), then the
+ * same by directory fd (mkdirat, openat, renameat, unlinkat).
+ */
 static void
 op_state_write(const struct env *e, char *res, size_t len)
 {
-	char	dir[PATH_MAX];
+	char	dir[PATH_MAX], tmp[PATH_MAX], path[PATH_MAX];
 	int	dfd = -1, fd = -1;
 
+	snprintf(res, len, "ok");
 	snprintf(dir, sizeof(dir), "%s/state/pods", e->base);
-	if (mkdirat(AT_FDCWD, dir, 0700) == -1) {
-		op_errno_at(res, len, errno, "mkdirat");
+	snprintf(tmp, sizeof(tmp), "%s/state/pods/.web.tmp", e->base);
+	snprintf(path, sizeof(path), "%s/state/pods/web", e->base);
+	if (mkdir(dir, 0700) == -1) {
+		op_errno_at(res, len, errno, "mkdir");
 		return;
 	}
-	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
-		op_errno_at(res, len, errno, "open dir");
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW |
+	    O_CLOEXEC, 0600)) == -1 || write(fd, "{}", 2) != 2 ||
+	    fsync(fd) == -1) {
+		op_errno_at(res, len, errno, "open, write, fsync");
+		goto out;
+	}
+	close(fd);
+	fd = -1;
+	if (rename(tmp, path) == -1 || unlink(path) == -1) {
+		op_errno_at(res, len, errno, "rename, unlink");
+		goto out;
+	}
+	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1 ||
+	    fsync(dfd) == -1 || mkdirat(dfd, "sub", 0700) == -1) {
+		op_errno_at(res, len, errno, "open dir, fsync, mkdirat");
 		goto out;
 	}
 	if ((fd = openat(dfd, "web.json.tmp", O_WRONLY | O_CREAT | O_EXCL |
-	    O_CLOEXEC, 0600)) == -1) {
-		op_errno_at(res, len, errno, "openat");
+	    O_CLOEXEC, 0600)) == -1 || write(fd, "{}", 2) != 2 ||
+	    fdatasync(fd) == -1) {
+		op_errno_at(res, len, errno, "openat, write, fdatasync");
 		goto out;
 	}
-	if (write(fd, "{}\n", 3) != 3 || fsync(fd) == -1) {
-		op_errno_at(res, len, errno, "write");
-		goto out;
-	}
-	if (renameat(dfd, "web.json.tmp", dfd, "web.json") == -1) {
-		op_errno_at(res, len, errno, "renameat");
-		goto out;
-	}
-	if (unlinkat(dfd, "web.json", 0) == -1) {
-		op_errno_at(res, len, errno, "unlinkat");
-		goto out;
-	}
-	snprintf(res, len, "ok");
+	if (renameat(dfd, "web.json.tmp", dfd, "web.json") == -1 ||
+	    unlinkat(dfd, "web.json", 0) == -1 ||
+	    unlinkat(dfd, "sub", AT_REMOVEDIR) == -1)
+		op_errno_at(res, len, errno, "renameat, unlinkat");
 out:
 	if (fd != -1)
 		close(fd);
