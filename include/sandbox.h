@@ -91,7 +91,8 @@ struct sandbox_table {
 /*
  * Debug only, for writing the tables: a denied syscall raises SIGSYS, a
  * handler prints its number on stderr and the call fails with ENOSYS,
- * instead of the process being killed. Never set in production.
+ * instead of the process being killed. Never set in production; a build
+ * with -DSANDBOX_SECCOMP_DEBUG sets it for every filter.
  */
 #define SANDBOX_SECCOMP_TRAP	0x1
 

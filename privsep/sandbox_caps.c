@@ -19,33 +19,32 @@
 
 #define CAP_MASK_BITS	64	/* /proc/self/status prints 64-bit masks */
 
-static const char *const cap_sets[] = {
-	"CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb",
+/* Each set in /proc/self/status, and whether it holds what is kept. */
+static const struct {
+	const char	*key;
+	int		 holds_kept;
+} cap_sets[] = {
+	{ "CapInh", 0 },	/* nothing passes through an exec */
+	{ "CapPrm", 1 },
+	{ "CapEff", 1 },
+	{ "CapBnd", 1 },	/* nothing else can ever come back */
+	{ "CapAmb", 0 },
 };
-
-/* The mask each set must show for the capabilities kept. */
-static uint64_t
-cap_expected(const char *set, uint64_t kept)
-{
-	if (set[3] == 'I' || set[3] == 'A')	/* CapInh, CapAmb */
-		return 0;
-	return kept;
-}
 
 static void
 caps_verify(uint64_t kept)
 {
-	uint64_t	have;
+	uint64_t	have, want;
 	size_t		i;
 
 	for (i = 0; i < sizeof(cap_sets) / sizeof(cap_sets[0]); i++) {
-		if (sandbox_status_hex(cap_sets[i], &have) == -1)
+		if (sandbox_status_hex(cap_sets[i].key, &have) == -1)
 			fatalx("sandbox: cannot read %s in /proc/self/status",
-			    cap_sets[i]);
-		if (have != cap_expected(cap_sets[i], kept))
+			    cap_sets[i].key);
+		want = cap_sets[i].holds_kept ? kept : 0;
+		if (have != want)
 			fatalx("sandbox: %s is %016" PRIx64 ", expected %016"
-			    PRIx64, cap_sets[i], have,
-			    cap_expected(cap_sets[i], kept));
+			    PRIx64, cap_sets[i].key, have, want);
 	}
 }
 

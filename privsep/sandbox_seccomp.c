@@ -2,7 +2,9 @@
  * The seccomp allowlist, through libseccomp, from the policy's tables.
  * Whatever no entry allows kills the whole process (not just the thread:
  * a half-dead fetcher must not go on). Another architecture's syscalls
- * (i386 or x32 on x86_64) kill it too.
+ * (i386 or x32 on x86_64) kill it too. Building with
+ * -DSANDBOX_SECCOMP_DEBUG puts every filter in trap mode, for writing the
+ * tables against the real programs.
  */
 #include <errno.h>
 #include <signal.h>
@@ -149,6 +151,9 @@ sandbox_seccomp(const struct sandbox_policy *p)
 
 	if (p->flags & SANDBOX_SECCOMP_TRAP)
 		deflt = SCMP_ACT_TRAP;
+#ifdef SANDBOX_SECCOMP_DEBUG
+	deflt = SCMP_ACT_TRAP;
+#endif
 	if ((ctx = seccomp_init(deflt)) == NULL)
 		fatalx("sandbox %s: seccomp_init failed", p->name);
 	if ((rc = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH,
@@ -160,7 +165,7 @@ sandbox_seccomp(const struct sandbox_policy *p)
 			seccomp_add(ctx, p->name, &p->tables[i].calls[j]);
 	if (n == 0)
 		fatalx("sandbox %s: empty syscall allowlist", p->name);
-	if (p->flags & SANDBOX_SECCOMP_TRAP) {
+	if (deflt == SCMP_ACT_TRAP) {
 		for (i = 0; i < sizeof(trap_needs) / sizeof(trap_needs[0]); i++)
 			seccomp_add(ctx, p->name, &trap_needs[i]);
 		seccomp_trap_install(p->name);
