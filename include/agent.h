@@ -88,6 +88,10 @@ struct desired_pod {
 	bool		 seen;		/* mentioned in the current snapshot */
 	bool		 winner;	/* holds its name against others */
 	bool		 refused;	/* lost a name conflict */
+	char		*origin;	/* the file's path, or the URL */
+	bool		 policy_refused;	/* the node policy said no */
+	char		*policy_rule;
+	char		*policy_reason;
 };
 
 struct desired {
@@ -112,7 +116,14 @@ struct agent {
 	struct desired	 desired;
 	int		 epfd;
 	int		 sigfd;
+	int		 tickfd;	/* the reconciler's timer */
 	int		 verbose;
+	char		 host_ip[64];	/* status.hostIP */
+	struct reconciler *rc;
+	struct audit	*audit;
+	bool		 policy_dry_run;
+	bool		 all_ready_seen;
+	bool		 apparmor;	/* the kernel enforces AppArmor */
 };
 
 /* flags.c */
@@ -158,6 +169,11 @@ void	desired_upsert(struct agent *, enum chan_kind, const char *key,
 void	desired_remove(struct agent *, enum chan_kind, const char *key);
 void	desired_keep(struct desired *, enum chan_kind, const char *key);
 void	desired_free(struct desired *);
+
+/* runtime/reconcile.c */
+void	reconcile_init(struct agent *);
+void	reconcile_tick(struct agent *);
+void	reconcile_soon(struct agent *, int ms);
 
 /* runtime/state.c */
 #define STATE_VIEW_MAX		(64 * 1024 * 1024)

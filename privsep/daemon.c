@@ -8,12 +8,18 @@
  * on the way out, and the service manager restarts the agent.
  */
 #include <sys/epoll.h>
+#include <sys/socket.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <netinet/in.h>
+
 #include <errno.h>
 #include <fcntl.h>
+#include <ifaddrs.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -22,6 +28,7 @@
 #include <unistd.h>
 
 #include "agent.h"
+#include "audit.h"
 #include "config.h"
 #include "log.h"
 
@@ -29,6 +36,7 @@
 #define OPEN_RATE	2000.0	/* a second, after the burst */
 #define REOPEN_BURST	3
 #define REOPEN_RATE	1.0
+#define RECONCILE_DEBOUNCE_MS	50	/* a burst of changes, one pass */
 
 static void
 channel_init(struct channel *c, enum chan_kind kind, const char *what)
@@ -277,6 +285,74 @@ on_signal(struct agent *a)
 }
 
 static void
+on_tick(struct agent *a)
+{
+	uint64_t n;
+
+	if (read(a->tickfd, &n, sizeof(n)) != sizeof(n) && errno != EAGAIN)
+		fatal("timerfd read");
+	reconcile_tick(a);
+}
+
+/* True once, when the last configured source delivers its first view. */
+static bool
+sources_became_ready(struct agent *a)
+{
+	size_t	i;
+	bool	all = true;
+
+	for (i = 0; i < CHAN_MAX; i++)
+		if (source_base(a, (enum chan_kind)i) != NULL &&
+		    !a->chan[i].ready)
+			all = false;
+	if (!all || a->all_ready_seen)
+		return false;
+	a->all_ready_seen = true;
+	log_info("every source has delivered its first complete view");
+	return true;
+}
+
+/* status.hostIP: the first address of an interface that is up. */
+static void
+find_host_ip(struct agent *a)
+{
+	struct ifaddrs	*ifa, *i;
+	void		*addr;
+
+	snprintf(a->host_ip, sizeof(a->host_ip), "127.0.0.1");
+	if (getifaddrs(&ifa) == -1) {
+		log_warn("getifaddrs");
+		return;
+	}
+	for (i = ifa; i != NULL; i = i->ifa_next) {
+		if (i->ifa_addr == NULL || i->ifa_addr->sa_family != AF_INET ||
+		    (i->ifa_flags & IFF_UP) == 0 ||
+		    (i->ifa_flags & IFF_LOOPBACK) != 0)
+			continue;
+		addr = &((struct sockaddr_in *)(void *)i->ifa_addr)->sin_addr;
+		if (inet_ntop(AF_INET, addr, a->host_ip,
+		    sizeof(a->host_ip)) != NULL)
+			break;
+	}
+	freeifaddrs(ifa);
+}
+
+static bool
+apparmor_enabled(void)
+{
+	char	c = 'N';
+	int	fd;
+
+	if ((fd = open("/sys/module/apparmor/parameters/enabled",
+	    O_RDONLY | O_CLOEXEC)) == -1)
+		return false;
+	if (read(fd, &c, 1) != 1)
+		c = 'N';
+	close(fd);
+	return c == 'Y';
+}
+
+static void
 event_loop(struct agent *a)
 {
 	struct epoll_event	 ev, evs[8];
@@ -288,6 +364,9 @@ event_loop(struct agent *a)
 	ev.events = EPOLLIN;
 	ev.data.u32 = CHAN_MAX;
 	if (epoll_ctl(a->epfd, EPOLL_CTL_ADD, a->sigfd, &ev) == -1)
+		fatal("epoll_ctl");
+	ev.data.u32 = CHAN_MAX + 1;
+	if (epoll_ctl(a->epfd, EPOLL_CTL_ADD, a->tickfd, &ev) == -1)
 		fatal("epoll_ctl");
 	for (i = 0; i < CHAN_MAX; i++) {
 		if (a->chan[i].fd == -1)
@@ -306,9 +385,15 @@ event_loop(struct agent *a)
 		for (k = 0; k < n; k++) {
 			if (evs[k].data.u32 == CHAN_MAX)
 				on_signal(a);
+			else if (evs[k].data.u32 == CHAN_MAX + 1)
+				on_tick(a);
 			else
 				monitor_read(a, &a->chan[evs[k].data.u32]);
 		}
+		/* a changed view is saved, and acted on shortly */
+		if (a->desired.dirty[CHAN_DIR] || a->desired.dirty[CHAN_URL] ||
+		    sources_became_ready(a))
+			reconcile_soon(a, RECONCILE_DEBOUNCE_MS);
 		state_flush(a);
 	}
 }
@@ -403,6 +488,11 @@ daemon_main(int argc, char **argv)
 		send_role(first, SPW__ROLE__KIND__NONE, &a, NULL, 0);
 	if (a.cfg.staticpodurl != NULL)
 		start_url_source(&a, &a.chan[CHAN_URL]);
+	find_host_ip(&a);
+	a.apparmor = apparmor_enabled();
+	if (a.audit == NULL && (a.audit = audit_open(a.cfg.auditlog)) == NULL)
+		return EXIT_CONFIG;
+	reconcile_init(&a);
 	lockdown(&a);
 	log_info("running on node %s", a.node_name);
 	event_loop(&a);

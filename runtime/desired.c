@@ -30,6 +30,7 @@ find(struct desired *d, enum chan_kind k, const char *key)
 static void
 pod_free(struct desired_pod *p)
 {
+	free(p->origin);
 	free(p->key);
 	free(p->full_name);
 	free(p->canon);
@@ -189,6 +190,15 @@ desired_upsert(struct agent *a, enum chan_kind k, const char *key,
 		memset(p, 0, sizeof(*p));
 		p->source = k;
 		if ((p->key = strdup(key)) == NULL)
+			fatal("desired");
+		if (k == CHAN_URL)
+			p->origin = strdup(a->cfg.staticpodurl);
+		else if (a->only_name[0] != '\0')
+			p->origin = strdup(a->cfg.staticpodpath);
+		else if (asprintf(&p->origin, "%s/%s", a->manifest_dir, key) ==
+		    -1)
+			p->origin = NULL;
+		if (p->origin == NULL)
 			fatal("desired");
 	} else {
 		/* an edited manifest keeps the name it held */

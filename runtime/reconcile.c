@@ -1,0 +1,992 @@
+/*
+ * The reconciler: each pass lists what the CRI runtime runs under the
+ * agent's ownership label and makes it match the desired pods, as the
+ * kubelet's SyncPod does for static pods. Nothing is remembered that the
+ * runtime can tell again, so a restarted agent adopts what it finds: the
+ * same sandboxes, the same container IDs, no restarts.
+ *
+ * A pod whose name is no longer desired is removed only once every
+ * configured source has delivered a complete view; a name desired with a
+ * new UID replaces its old pod at once (two etcds on one data directory
+ * are worse than a wait).
+ */
+#include <sys/timerfd.h>
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "agent.h"
+#include "audit.h"
+#include "log.h"
+#include "reconcile.h"
+
+struct actual {
+	Runtime__V1__PodSandbox	**sb;
+	size_t			  nsb;
+	Runtime__V1__Container	**ct;
+	size_t			  nct;
+};
+
+struct pass {
+	struct agent		*a;
+	struct reconciler	*rc;
+	struct arena		 ar;
+	struct actual		 act;
+	int64_t			 now;
+};
+
+static const char *
+label(Runtime__V1__PodSandbox__LabelsEntry **l, size_t n, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(l[i]->key, key) == 0)
+			return l[i]->value;
+	return NULL;
+}
+
+static void
+hexstr(const uint8_t *b, size_t n, char *out)
+{
+	static const char x[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		out[2 * i] = x[b[i] >> 4];
+		out[2 * i + 1] = x[b[i] & 0xf];
+	}
+	out[2 * n] = '\0';
+}
+
+static void
+rfc3339_now(char *buf, size_t len)
+{
+	struct timespec	ts;
+	struct tm	tm;
+
+	if (clock_gettime(CLOCK_REALTIME, &ts) == -1 ||
+	    gmtime_r(&ts.tv_sec, &tm) == NULL) {
+		snprintf(buf, len, "1970-01-01T00:00:00Z");
+		return;
+	}
+	if (snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ",
+	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+	    tm.tm_min, tm.tm_sec, ts.tv_nsec) >= (int)len)
+		fatalx("rfc3339: buffer too small");
+}
+
+static struct cri_call
+call(struct pass *p, int timeout_ms)
+{
+	struct cri_call c;
+
+	memset(&c, 0, sizeof(c));
+	c.timeout_ms = timeout_ms;
+	c.arena = &p->ar;
+	p->rc->cri_calls++;
+	return c;
+}
+
+/* Logs a pod's error once per change, and keeps it for the status file. */
+static void
+pod_error(struct pod_rt *rt, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+pod_error(struct pod_rt *rt, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(rt->error, sizeof(rt->error), fmt, ap);
+	va_end(ap);
+	if (strcmp(rt->error, rt->reported) == 0)
+		return;
+	log_warnx("pod %s (uid %s): %s", rt->full_name, rt->uid, rt->error);
+	snprintf(rt->reported, sizeof(rt->reported), "%s", rt->error);
+}
+
+static void
+audit(struct pass *p, enum audit_decision d, const struct pod_rt *rt,
+    const struct desired_pod *dp, const char *container, const char *cid,
+    const char *reason)
+{
+	struct audit_rec r;
+
+	if (p->a->audit == NULL)
+		return;
+	memset(&r, 0, sizeof(r));
+	r.decision = d;
+	r.pod = rt->full_name;
+	r.uid = rt->uid;
+	r.container = container;
+	r.container_id = cid;
+	r.sandbox_id = rt->sandbox_id[0] != '\0' ? rt->sandbox_id : NULL;
+	r.reason = reason;
+	r.source = rt->source_kind;
+	if (dp != NULL) {
+		r.sha256 = dp->sha256;
+		r.sha256_reported = !dp->sha256_own;
+		r.origin = dp->origin;
+	}
+	audit_write(p->a->audit, &r);
+}
+
+/* ---- readiness of the CRI runtime ---- */
+
+static bool
+ensure_ready(struct pass *p)
+{
+	struct reconciler		*rc = p->rc;
+	struct cri_runtime_status	 st;
+	Runtime__V1__VersionResponse	*v;
+	struct cri_call			 c = call(p, CRI_SHORT_TIMEOUT_MS);
+
+	if (rc->ready && rc->checked_conn == cri_connections(rc->cri))
+		return true;
+	rc->ready = false;
+	if (cri_version(rc->cri, &c, &v) == -1) {
+		if (strcmp(rc->not_ready, c.err.message) != 0)
+			log_warnx("CRI runtime %s: %s; waiting for it",
+			    p->a->cfg.containerruntimeendpoint, c.err.message);
+		snprintf(rc->not_ready, sizeof(rc->not_ready), "%s",
+		    c.err.message);
+		return false;
+	}
+	snprintf(rc->runtime, sizeof(rc->runtime), "%s %s (CRI %s)",
+	    v->runtime_name, v->runtime_version, v->runtime_api_version);
+	c = call(p, CRI_SHORT_TIMEOUT_MS);
+	if (cri_status(rc->cri, &c, &st) == -1 || !st.runtime_ready) {
+		snprintf(rc->not_ready, sizeof(rc->not_ready), "%s",
+		    c.err.code != CRI_OK ? c.err.message :
+		    st.runtime_reason != NULL ? st.runtime_reason :
+		    "RuntimeReady is false");
+		log_warnx("CRI runtime not ready: %s", rc->not_ready);
+		return false;
+	}
+	rc->user_namespaces = st.user_namespaces;
+	rc->ready = true;
+	rc->checked_conn = cri_connections(rc->cri);
+	rc->not_ready[0] = '\0';
+	log_info("CRI runtime %s is ready%s", rc->runtime, st.network_ready ?
+	    "" : " (no pod network: only host-network pods can start)");
+	return true;
+}
+
+static int
+list_actual(struct pass *p)
+{
+	static const struct cri_label	 owned = { LABEL_MANAGED, "true" };
+	struct cri_filter		 f = CRI_FILTER_ANY;
+	struct cri_call			 c = call(p, CRI_LIST_TIMEOUT_MS);
+
+	f.labels = &owned;
+	f.nlabels = 1;
+	if (cri_list_pod_sandbox(p->rc->cri, &c, &f, &p->act.sb,
+	    &p->act.nsb) == -1) {
+		log_warnx("CRI: %s", c.err.message);
+		return -1;
+	}
+	c = call(p, CRI_LIST_TIMEOUT_MS);
+	if (cri_list_containers(p->rc->cri, &c, &f, &p->act.ct,
+	    &p->act.nct) == -1) {
+		log_warnx("CRI: %s", c.err.message);
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- stopping and removing ---- */
+
+static int64_t
+grace_of(const Runtime__V1__PodSandbox *sb, int64_t fallback)
+{
+	(void)sb;
+	return fallback;
+}
+
+/* Stops every container of a sandbox, then the sandbox, then removes all. */
+static void
+kill_sandbox(struct pass *p, const Runtime__V1__PodSandbox *sb,
+    int64_t grace_s, const char *why)
+{
+	const char		*uid, *ns, *name;
+	struct pod_rt		 fake;
+	struct cri_call		 c;
+	size_t			 i;
+
+	uid = label(sb->labels, sb->n_labels, LABEL_POD_UID);
+	ns = label(sb->labels, sb->n_labels, LABEL_POD_NAMESPACE);
+	name = label(sb->labels, sb->n_labels, LABEL_POD_NAME);
+	memset(&fake, 0, sizeof(fake));
+	snprintf(fake.uid, sizeof(fake.uid), "%s", uid != NULL ? uid : "");
+	fake.full_name = arena_strdup(&p->ar, "");
+	if (ns != NULL && name != NULL) {
+		char buf[512];
+
+		snprintf(buf, sizeof(buf), "%s/%s", ns, name);
+		fake.full_name = arena_strdup(&p->ar, buf);
+	}
+	snprintf(fake.sandbox_id, sizeof(fake.sandbox_id), "%s", sb->id);
+	log_info("stopping pod %s (uid %s, sandbox %.12s): %s", fake.full_name,
+	    fake.uid, sb->id, why);
+	for (i = 0; i < p->act.nct; i++) {
+		if (strcmp(p->act.ct[i]->pod_sandbox_id, sb->id) != 0 ||
+		    p->act.ct[i]->state != RUNTIME__V1__CONTAINER_STATE__CONTAINER_RUNNING)
+			continue;
+		c = call(p, (int)(grace_s * 1000) + STOP_SLACK_MS);
+		if (cri_stop_container(p->rc->cri, &c, p->act.ct[i]->id,
+		    grace_s) == -1)
+			log_warnx("stop container %.12s: %s", p->act.ct[i]->id,
+			    c.err.message);
+		audit(p, AUDIT_STOPPED, &fake, NULL,
+		    p->act.ct[i]->metadata != NULL ?
+		    p->act.ct[i]->metadata->name : NULL, p->act.ct[i]->id, why);
+	}
+	c = call(p, CRI_SHORT_TIMEOUT_MS);
+	if (cri_stop_pod_sandbox(p->rc->cri, &c, sb->id) == -1)
+		log_warnx("stop sandbox %.12s: %s", sb->id, c.err.message);
+	for (i = 0; i < p->act.nct; i++) {
+		if (strcmp(p->act.ct[i]->pod_sandbox_id, sb->id) != 0)
+			continue;
+		c = call(p, CRI_SHORT_TIMEOUT_MS);
+		if (cri_remove_container(p->rc->cri, &c, p->act.ct[i]->id) ==
+		    -1)
+			log_warnx("remove container %.12s: %s",
+			    p->act.ct[i]->id, c.err.message);
+	}
+	c = call(p, CRI_SHORT_TIMEOUT_MS);
+	if (cri_remove_pod_sandbox(p->rc->cri, &c, sb->id) == -1) {
+		log_warnx("remove sandbox %.12s: %s", sb->id, c.err.message);
+		return;
+	}
+	audit(p, AUDIT_REMOVED, &fake, NULL, NULL, NULL, why);
+}
+
+/* ---- the desired side ---- */
+
+static bool
+admitted(const struct desired_pod *dp)
+{
+	return !dp->refused && !dp->policy_refused;
+}
+
+static const struct desired_pod *
+desired_by_uid(const struct agent *a, const char *uid)
+{
+	size_t i;
+
+	for (i = 0; i < a->desired.n; i++)
+		if (strcmp(a->desired.pods[i].uid, uid) == 0)
+			return &a->desired.pods[i];
+	return NULL;
+}
+
+static const struct desired_pod *
+desired_by_name(const struct agent *a, const char *full)
+{
+	size_t i;
+
+	for (i = 0; i < a->desired.n; i++)
+		if (admitted(&a->desired.pods[i]) &&
+		    strcmp(a->desired.pods[i].full_name, full) == 0)
+			return &a->desired.pods[i];
+	return NULL;
+}
+
+static bool
+all_sources_ready(const struct agent *a)
+{
+	size_t i;
+
+	for (i = 0; i < CHAN_MAX; i++)
+		if (source_base(a, (enum chan_kind)i) != NULL &&
+		    !a->chan[i].ready)
+			return false;
+	return true;
+}
+
+static struct pod_rt *
+rt_find(struct reconciler *rc, const char *uid)
+{
+	size_t i;
+
+	for (i = 0; i < rc->npods; i++)
+		if (strcmp(rc->pods[i].uid, uid) == 0)
+			return &rc->pods[i];
+	return NULL;
+}
+
+static void
+rt_free(struct pod_rt *rt)
+{
+	free(rt->full_name);
+	if (rt->pod != NULL)
+		spd__pod__free_unpacked(rt->pod, NULL);
+}
+
+static void
+rt_containers(struct pod_rt *rt)
+{
+	const Spd__PodSpec	*s = rt->pod->spec;
+	struct ctr_rt		*c;
+	size_t			 i, n = 0;
+
+	for (i = 0; i < s->n_initcontainers + s->n_containers; i++) {
+		const Spd__Container *ct = i < s->n_initcontainers ?
+		    s->initcontainers[i] : s->containers[i -
+		    s->n_initcontainers];
+
+		c = &rt->ctrs[n++];
+		memset(c, 0, sizeof(*c));
+		snprintf(c->name, sizeof(c->name), "%s", ct->name);
+		c->init = i < s->n_initcontainers;
+		c->sidecar = c->init && ct->restartpolicy != NULL &&
+		    strcmp(ct->restartpolicy, "Always") == 0;
+		c->state = -1;
+	}
+	rt->nctrs = n;
+}
+
+static struct pod_rt *
+rt_get(struct reconciler *rc, const struct desired_pod *dp)
+{
+	struct pod_rt	*rt;
+
+	if ((rt = rt_find(rc, dp->uid)) != NULL)
+		return rt;
+	if ((rt = reallocarray(rc->pods, rc->npods + 1, sizeof(*rt))) == NULL)
+		fatal("reconcile");
+	rc->pods = rt;
+	rt = &rc->pods[rc->npods++];
+	memset(rt, 0, sizeof(*rt));
+	memcpy(rt->uid, dp->uid, sizeof(rt->uid));
+	if ((rt->full_name = strdup(dp->full_name)) == NULL)
+		fatal("reconcile");
+	if ((rt->pod = spd__pod__unpack(NULL, dp->canon_len, dp->canon)) ==
+	    NULL)
+		fatalx("reconcile: a desired pod does not unpack");
+	rfc3339_now(rt->seen, sizeof(rt->seen));
+	hexstr(dp->sha256, 32, rt->sha256_hex);
+	rt->source_kind = dp->source == CHAN_URL ? "http" : "file";
+	rt_containers(rt);
+	return rt;
+}
+
+static void
+pod_ctx_of(const struct pod_rt *rt, struct pod_ctx *pc)
+{
+	memset(pc, 0, sizeof(*pc));
+	pc->pod = rt->pod;
+	pc->uid = rt->uid;
+	pc->source_kind = rt->source_kind;
+	pc->seen = rt->seen;
+	pc->sha256_hex = rt->sha256_hex;
+}
+
+/* ---- images ---- */
+
+/*
+ * The image to create a container from, by pull policy: Always pulls at
+ * every start, IfNotPresent when absent, Never refuses when absent.
+ */
+static const char *
+ensure_image(struct pass *p, struct pod_rt *rt, const Spd__Container *ct,
+    const Runtime__V1__PodSandboxConfig *sbc)
+{
+	Runtime__V1__Image	*img = NULL;
+	struct cri_call		 c;
+	char			*ref = NULL;
+
+	if (strcmp(ct->imagepullpolicy, "Always") != 0) {
+		c = call(p, CRI_SHORT_TIMEOUT_MS);
+		if (cri_image_status(p->rc->cri, &c, ct->image, &img) == -1) {
+			pod_error(rt, "container %s: image status of %s: %s",
+			    ct->name, ct->image, c.err.message);
+			return NULL;
+		}
+		if (img != NULL)
+			return img->id != NULL && img->id[0] != '\0' ?
+			    img->id : ct->image;
+		if (strcmp(ct->imagepullpolicy, "Never") == 0) {
+			pod_error(rt, "container %s: image %s is not present "
+			    "and imagePullPolicy is Never (ErrImageNeverPull)",
+			    ct->name, ct->image);
+			return NULL;
+		}
+	}
+	c = call(p, CRI_PULL_TIMEOUT_MS);
+	if (cri_pull_image(p->rc->cri, &c, ct->image, sbc, &ref) == -1) {
+		pod_error(rt, "container %s: pull %s: %s (ErrImagePull)",
+		    ct->name, ct->image, c.err.message);
+		return NULL;
+	}
+	log_info("pod %s: pulled %s", rt->full_name, ct->image);
+	return ref;
+}
+
+/* ---- containers ---- */
+
+static const Spd__Container *
+spec_of(const struct pod_rt *rt, size_t i)
+{
+	const Spd__PodSpec *s = rt->pod->spec;
+
+	return i < s->n_initcontainers ? s->initcontainers[i] :
+	    s->containers[i - s->n_initcontainers];
+}
+
+static int
+start_container(struct pass *p, struct pod_rt *rt, size_t i,
+    const struct desired_pod *dp)
+{
+	const Spd__Container		*ct = spec_of(rt, i);
+	struct ctr_rt			*cr = &rt->ctrs[i];
+	struct pod_ctx			 pc;
+	Runtime__V1__PodSandboxConfig	*sbc;
+	Runtime__V1__ContainerConfig	*cc;
+	Runtime__V1__KeyValue		**envs;
+	Runtime__V1__Mount		**mounts;
+	struct cri_call			 c;
+	const char			*image;
+	char				 err[ERROR_MAX], dir[PATH_MAX];
+	char				**cmd, **args, *id = NULL;
+	size_t				 nenvs, nmounts, ncmd, nargs;
+	uint32_t			 attempt = cr->state == -1 ? 0 :
+					    cr->attempt + 1;
+
+	pod_ctx_of(rt, &pc);
+	sbc = podconfig_sandbox(&p->ar, p->a, &pc, rt->attempt);
+	if ((image = ensure_image(p, rt, ct, sbc)) == NULL)
+		return -1;
+	snprintf(dir, sizeof(dir), "%s/%s", sbc->log_directory, ct->name);
+	if (mkdir_p(dir, 0755) == -1) {
+		pod_error(rt, "log directory %s: %s", dir, strerror(errno));
+		return -1;
+	}
+	if (env_build(&p->ar, p->a, &pc, ct, rt->pod_ip, &envs, &nenvs, &cmd,
+	    &ncmd, &args, &nargs, err, sizeof(err)) == -1 ||
+	    volumes_mounts(&p->ar, p->a, &pc, ct, attempt, rt->pod_ip, &mounts,
+	    &nmounts, err, sizeof(err)) == -1) {
+		pod_error(rt, "container %s: %s", ct->name, err);
+		return -1;
+	}
+	cc = podconfig_container(&p->ar, p->a, &pc, ct, attempt, image, envs,
+	    nenvs, mounts, nmounts);
+	cc->command = cmd;
+	cc->n_command = ncmd;
+	cc->args = args;
+	cc->n_args = nargs;
+	c = call(p, CRI_CREATE_TIMEOUT_MS);
+	if (cri_create_container(p->rc->cri, &c, rt->sandbox_id, cc, sbc,
+	    &id) == -1) {
+		pod_error(rt, "container %s: create: %s", ct->name,
+		    c.err.message);
+		return -1;
+	}
+	c = call(p, CRI_CREATE_TIMEOUT_MS);
+	if (cri_start_container(p->rc->cri, &c, id) == -1) {
+		pod_error(rt, "container %s: start: %s", ct->name,
+		    c.err.message);
+		return -1;
+	}
+	snprintf(cr->id, sizeof(cr->id), "%s", id);
+	cr->attempt = attempt;
+	cr->state = RUNTIME__V1__CONTAINER_STATE__CONTAINER_RUNNING;
+	cr->exit_known = false;
+	cr->started_ms = p->now;
+	rt->error[0] = '\0';
+	if (attempt > 0)
+		p->rc->restarts_total++;
+	log_info("pod %s: container %s %s (id %.12s, attempt %u)",
+	    rt->full_name, ct->name, attempt > 0 ? "restarted" : "started", id,
+	    attempt);
+	audit(p, attempt > 0 ? AUDIT_RESTARTED : AUDIT_STARTED, rt, dp,
+	    ct->name, id, NULL);
+	return 0;
+}
+
+/* The newest container of a name in the sandbox, by attempt. */
+static const Runtime__V1__Container *
+latest(const struct pass *p, const char *sandbox, const char *name)
+{
+	const Runtime__V1__Container	*best = NULL, *c;
+	size_t				 i;
+
+	for (i = 0; i < p->act.nct; i++) {
+		c = p->act.ct[i];
+		if (strcmp(c->pod_sandbox_id, sandbox) != 0 ||
+		    c->metadata == NULL || strcmp(c->metadata->name, name) != 0)
+			continue;
+		if (best == NULL || c->metadata->attempt > best->metadata->attempt)
+			best = c;
+	}
+	return best;
+}
+
+/* Exit code and times of an exited container, asked once per container. */
+static void
+learn_exit(struct pass *p, struct ctr_rt *cr, const char *id)
+{
+	Runtime__V1__ContainerStatus	*st;
+	struct cri_call			 c;
+
+	if (cr->exit_known && strcmp(cr->id, id) == 0)
+		return;
+	snprintf(cr->id, sizeof(cr->id), "%s", id);
+	c = call(p, CRI_SHORT_TIMEOUT_MS);
+	if (cri_container_status(p->rc->cri, &c, id, &st) == -1 || st == NULL)
+		return;
+	cr->exit_code = st->exit_code;
+	cr->exit_known = true;
+	cr->finished_ms = st->finished_at / 1000000;
+	if (st->started_at > 0)
+		cr->started_ms = st->started_at / 1000000;
+	snprintf(cr->reason, sizeof(cr->reason), "%s",
+	    st->reason != NULL ? st->reason : "");
+}
+
+static bool
+should_restart(const struct pod_rt *rt, const struct ctr_rt *cr)
+{
+	const char *policy = rt->pod->spec->restartpolicy;
+
+	if (cr->sidecar || strcmp(policy, "Always") == 0)
+		return true;
+	if (strcmp(policy, "OnFailure") == 0)
+		return cr->exit_code != 0;
+	return false;
+}
+
+/*
+ * The kubelet's crash backoff: the first restart at once, then 10 s
+ * doubling to 300 s, reset after ten minutes of running.
+ */
+static bool
+backoff_over(struct pass *p, struct pod_rt *rt, struct ctr_rt *cr)
+{
+	int64_t wall = (int64_t)time(NULL) * 1000;
+	int64_t ran = cr->finished_ms - cr->started_ms;
+
+	if (ran >= BACKOFF_RESET_MS)
+		cr->backoff_ms = 0;
+	if (cr->finished_ms + cr->backoff_ms > wall) {
+		pod_error(rt, "container %s: back-off %llds restarting failed "
+		    "container (CrashLoopBackOff)", cr->name,
+		    (long long)(cr->backoff_ms / 1000));
+		return false;
+	}
+	(void)p;
+	cr->backoff_ms = cr->backoff_ms == 0 ? BACKOFF_FIRST_MS :
+	    cr->backoff_ms * 2;
+	if (cr->backoff_ms > BACKOFF_MAX_MS)
+		cr->backoff_ms = BACKOFF_MAX_MS;
+	return true;
+}
+
+/* Returns true when the container is done (init) or settled (regular). */
+static bool
+sync_container(struct pass *p, struct pod_rt *rt, size_t i,
+    const struct desired_pod *dp)
+{
+	struct ctr_rt			*cr = &rt->ctrs[i];
+	const Runtime__V1__Container	*c;
+
+	c = latest(p, rt->sandbox_id, cr->name);
+	if (c == NULL) {
+		if (cr->state != -1 && cr->id[0] != '\0' && !cr->init &&
+		    !should_restart(rt, cr))
+			return true;	/* finished, and its record removed */
+		cr->state = -1;
+		start_container(p, rt, i, dp);
+		return !cr->init || cr->sidecar ? true : false;
+	}
+	cr->attempt = c->metadata->attempt;
+	cr->state = c->state;
+	if (c->state == RUNTIME__V1__CONTAINER_STATE__CONTAINER_RUNNING) {
+		snprintf(cr->id, sizeof(cr->id), "%s", c->id);
+		return !cr->init || cr->sidecar;
+	}
+	if (c->state != RUNTIME__V1__CONTAINER_STATE__CONTAINER_EXITED)
+		return false;	/* CREATED or UNKNOWN: give it a pass */
+	learn_exit(p, cr, c->id);
+	if (cr->init && !cr->sidecar && cr->exit_known && cr->exit_code == 0)
+		return true;
+	if (!should_restart(rt, cr)) {
+		if (cr->init) {
+			rt->finished = true;
+			rt->phase = PHASE_FAILED;
+			pod_error(rt, "init container %s exited %d and "
+			    "restartPolicy is Never", cr->name, cr->exit_code);
+		}
+		return true;
+	}
+	if (backoff_over(p, rt, cr))
+		start_container(p, rt, i, dp);
+	return false;
+}
+
+/* Removes exited containers that are not the newest of their name. */
+static void
+collect_garbage(struct pass *p, const struct pod_rt *rt)
+{
+	const Runtime__V1__Container	*c, *l;
+	struct cri_call			 cc;
+	size_t				 i;
+
+	for (i = 0; i < p->act.nct; i++) {
+		c = p->act.ct[i];
+		if (strcmp(c->pod_sandbox_id, rt->sandbox_id) != 0 ||
+		    c->state != RUNTIME__V1__CONTAINER_STATE__CONTAINER_EXITED ||
+		    c->metadata == NULL)
+			continue;
+		l = latest(p, rt->sandbox_id, c->metadata->name);
+		if (l == NULL || l == c)
+			continue;
+		cc = call(p, CRI_SHORT_TIMEOUT_MS);
+		if (cri_remove_container(p->rc->cri, &cc, c->id) == -1)
+			log_warnx("remove dead container %.12s: %s", c->id,
+			    cc.err.message);
+	}
+}
+
+static void
+update_phase(struct pod_rt *rt)
+{
+	const Spd__PodSpec	*s = rt->pod->spec;
+	size_t			 i, running = 0, exited = 0, failed = 0;
+
+	if (rt->finished)
+		return;
+	for (i = s->n_initcontainers; i < rt->nctrs; i++) {
+		if (rt->ctrs[i].state ==
+		    RUNTIME__V1__CONTAINER_STATE__CONTAINER_RUNNING)
+			running++;
+		else if (rt->ctrs[i].state ==
+		    RUNTIME__V1__CONTAINER_STATE__CONTAINER_EXITED &&
+		    rt->ctrs[i].exit_known && !should_restart(rt,
+		    &rt->ctrs[i])) {
+			exited++;
+			failed += rt->ctrs[i].exit_code != 0;
+		}
+	}
+	if (exited == s->n_containers) {
+		rt->phase = failed > 0 ? PHASE_FAILED : PHASE_SUCCEEDED;
+		rt->finished = true;
+		log_info("pod %s (uid %s) %s", rt->full_name, rt->uid,
+		    failed > 0 ? "failed" : "succeeded");
+		return;
+	}
+	rt->phase = running + exited == s->n_containers ? PHASE_RUNNING :
+	    PHASE_PENDING;
+}
+
+/* Stops a pod that outlived activeDeadlineSeconds; it stays finished. */
+static bool
+deadline_passed(struct pass *p, struct pod_rt *rt,
+    const Runtime__V1__PodSandbox *sb)
+{
+	const Spd__PodSpec *s = rt->pod->spec;
+
+	if (!s->has_activedeadlineseconds || rt->started_ms == 0 ||
+	    p->now - rt->started_ms < s->activedeadlineseconds * 1000)
+		return false;
+	rt->finished = true;
+	rt->phase = PHASE_FAILED;
+	pod_error(rt, "active deadline of %llds passed (DeadlineExceeded)",
+	    (long long)s->activedeadlineseconds);
+	if (sb != NULL) {
+		struct cri_call c;
+		size_t i;
+
+		for (i = 0; i < p->act.nct; i++) {
+			if (strcmp(p->act.ct[i]->pod_sandbox_id, sb->id) != 0 ||
+			    p->act.ct[i]->state !=
+			    RUNTIME__V1__CONTAINER_STATE__CONTAINER_RUNNING)
+				continue;
+			c = call(p, (int)s->terminationgraceperiodseconds *
+			    1000 + STOP_SLACK_MS);
+			(void)cri_stop_container(p->rc->cri, &c,
+			    p->act.ct[i]->id, s->terminationgraceperiodseconds);
+		}
+	}
+	return true;
+}
+
+/* ---- sandboxes ---- */
+
+static const Runtime__V1__PodSandbox *
+ready_sandbox(struct pass *p, const char *uid, uint32_t *max_attempt,
+    bool *any)
+{
+	const Runtime__V1__PodSandbox	*best = NULL, *sb;
+	const char			*u;
+	size_t				 i;
+
+	*any = false;
+	*max_attempt = 0;
+	for (i = 0; i < p->act.nsb; i++) {
+		sb = p->act.sb[i];
+		u = label(sb->labels, sb->n_labels, LABEL_POD_UID);
+		if (u == NULL || strcmp(u, uid) != 0 || sb->metadata == NULL)
+			continue;
+		if (!*any || sb->metadata->attempt > *max_attempt)
+			*max_attempt = sb->metadata->attempt;
+		*any = true;
+		if (sb->state != RUNTIME__V1__POD_SANDBOX_STATE__SANDBOX_READY)
+			continue;
+		if (best == NULL || sb->metadata->attempt >
+		    best->metadata->attempt)
+			best = sb;
+	}
+	return best;
+}
+
+/* After a reboot a sandbox is NOTREADY: removed, and made again. */
+static void
+remove_stale(struct pass *p, const char *uid,
+    const Runtime__V1__PodSandbox *keep)
+{
+	const Runtime__V1__PodSandbox	*sb;
+	const char			*u;
+	size_t				 i;
+
+	for (i = 0; i < p->act.nsb; i++) {
+		sb = p->act.sb[i];
+		u = label(sb->labels, sb->n_labels, LABEL_POD_UID);
+		if (sb == keep || u == NULL || strcmp(u, uid) != 0)
+			continue;
+		kill_sandbox(p, sb, 0, "sandbox not ready; made anew");
+	}
+}
+
+static void
+pod_ip(struct pass *p, struct pod_rt *rt)
+{
+	Runtime__V1__PodSandboxStatus	*st;
+	struct cri_call			 c = call(p, CRI_SHORT_TIMEOUT_MS);
+
+	rt->pod_ip[0] = '\0';
+	if (rt->pod->spec->hostnetwork) {
+		snprintf(rt->pod_ip, sizeof(rt->pod_ip), "%s", p->a->host_ip);
+		return;
+	}
+	if (cri_pod_sandbox_status(p->rc->cri, &c, rt->sandbox_id, &st) == 0 &&
+	    st != NULL && st->network != NULL && st->network->ip != NULL)
+		snprintf(rt->pod_ip, sizeof(rt->pod_ip), "%s", st->network->ip);
+}
+
+static int
+run_sandbox(struct pass *p, struct pod_rt *rt, uint32_t attempt,
+    const struct desired_pod *dp)
+{
+	Runtime__V1__PodSandboxConfig	*sbc;
+	struct pod_ctx			 pc;
+	struct cri_call			 c;
+	char				 err[ERROR_MAX];
+	char				*id;
+
+	if (rt->pod->spec->has_hostusers && !rt->pod->spec->hostusers &&
+	    !p->rc->user_namespaces) {
+		pod_error(rt, "hostUsers: false asks for a user namespace, and "
+		    "the CRI runtime has none; the pod is not run with weaker "
+		    "isolation than it asked for");
+		return -1;
+	}
+	pod_ctx_of(rt, &pc);
+	if (volumes_prepare(p->a, &pc, err, sizeof(err)) == -1) {
+		pod_error(rt, "%s", err);
+		return -1;
+	}
+	sbc = podconfig_sandbox(&p->ar, p->a, &pc, attempt);
+	if (mkdir_p(sbc->log_directory, 0755) == -1) {
+		pod_error(rt, "log directory %s: %s", sbc->log_directory,
+		    strerror(errno));
+		return -1;
+	}
+	c = call(p, CRI_CREATE_TIMEOUT_MS);
+	if (cri_run_pod_sandbox(p->rc->cri, &c, sbc, NULL, &id) == -1) {
+		/* "name is reserved": the next pass lists and adopts it */
+		pod_error(rt, "sandbox: %s", c.err.message);
+		return -1;
+	}
+	snprintf(rt->sandbox_id, sizeof(rt->sandbox_id), "%s", id);
+	rt->attempt = attempt;
+	rt->started_ms = p->now;
+	rt_containers(rt);
+	log_info("pod %s (uid %s): sandbox %.12s (attempt %u)", rt->full_name,
+	    rt->uid, id, attempt);
+	(void)dp;
+	return 0;
+}
+
+static void
+sync_pod(struct pass *p, const struct desired_pod *dp)
+{
+	const Runtime__V1__PodSandbox	*sb;
+	struct pod_rt			*rt = rt_get(p->rc, dp);
+	uint32_t			 max_attempt;
+	size_t				 i, ninit;
+	bool				 any;
+
+	rt->mark = true;
+	sb = ready_sandbox(p, rt->uid, &max_attempt, &any);
+	remove_stale(p, rt->uid, sb);
+	if (rt->finished)
+		return;
+	if (sb == NULL) {
+		if (run_sandbox(p, rt, any ? max_attempt + 1 : 0, dp) == -1)
+			return;
+	} else if (strcmp(rt->sandbox_id, sb->id) != 0) {
+		snprintf(rt->sandbox_id, sizeof(rt->sandbox_id), "%s", sb->id);
+		rt->attempt = sb->metadata->attempt;
+		rt->started_ms = sb->created_at / 1000000;
+		if (!rt->adopted) {
+			rt->adopted = true;
+			log_info("pod %s (uid %s): adopted sandbox %.12s",
+			    rt->full_name, rt->uid, sb->id);
+			audit(p, AUDIT_ADOPTED, rt, dp, NULL, NULL, NULL);
+		}
+	}
+	if (deadline_passed(p, rt, sb))
+		return;
+	if (rt->pod_ip[0] == '\0')
+		pod_ip(p, rt);
+	ninit = rt->pod->spec->n_initcontainers;
+	for (i = 0; i < ninit; i++)
+		if (!sync_container(p, rt, i, dp))
+			return;	/* the next init container waits */
+	if (rt->finished)
+		return;
+	for (i = ninit; i < rt->nctrs; i++)
+		sync_container(p, rt, i, dp);
+	collect_garbage(p, rt);
+	update_phase(rt);
+}
+
+/*
+ * Owned sandboxes no desired pod accounts for. A name desired with a new
+ * UID replaces its old pod now; a pod the policy refuses is stopped
+ * (unless the policy is a dry run); anything else waits until every
+ * source has given its first complete view.
+ */
+static void
+remove_undesired(struct pass *p)
+{
+	const Runtime__V1__PodSandbox	*sb;
+	const struct desired_pod	*dp, *byname;
+	const char			*uid, *ns, *name;
+	char				 full[512];
+	size_t				 i;
+	bool				 ready = all_sources_ready(p->a);
+
+	for (i = 0; i < p->act.nsb; i++) {
+		sb = p->act.sb[i];
+		uid = label(sb->labels, sb->n_labels, LABEL_POD_UID);
+		ns = label(sb->labels, sb->n_labels, LABEL_POD_NAMESPACE);
+		name = label(sb->labels, sb->n_labels, LABEL_POD_NAME);
+		if (uid == NULL || ns == NULL || name == NULL)
+			continue;
+		dp = desired_by_uid(p->a, uid);
+		if (dp != NULL && admitted(dp))
+			continue;
+		snprintf(full, sizeof(full), "%s/%s", ns, name);
+		byname = desired_by_name(p->a, full);
+		if (dp != NULL && dp->policy_refused) {
+			if (p->a->policy_dry_run)
+				continue;
+			kill_sandbox(p, sb, 2, "refused by the node policy");
+		} else if (byname != NULL)
+			kill_sandbox(p, sb, grace_of(sb, 30),
+			    "replaced by a new version of its manifest");
+		else if (ready)
+			kill_sandbox(p, sb, grace_of(sb, 30),
+			    "no source wants it any more");
+		else
+			continue;
+		volumes_remove(p->a, uid);
+	}
+}
+
+static void
+forget_unmarked(struct reconciler *rc)
+{
+	size_t i;
+
+	for (i = rc->npods; i-- > 0;) {
+		if (rc->pods[i].mark) {
+			rc->pods[i].mark = false;
+			continue;
+		}
+		rt_free(&rc->pods[i]);
+		rc->pods[i] = rc->pods[--rc->npods];
+	}
+}
+
+void
+reconcile_tick(struct agent *a)
+{
+	struct pass	p;
+	size_t		i;
+	int64_t		start = now_ms();
+
+	memset(&p, 0, sizeof(p));
+	p.a = a;
+	p.rc = a->rc;
+	p.now = start;
+	arena_init(&p.ar, RECONCILE_ARENA);
+	if (!ensure_ready(&p) || list_actual(&p) == -1)
+		goto out;
+	remove_undesired(&p);
+	/* removals changed what runs: see it again before creating */
+	arena_free(&p.ar);
+	if (list_actual(&p) == -1)
+		goto out;
+	for (i = 0; i < a->desired.n; i++)
+		if (admitted(&a->desired.pods[i]))
+			sync_pod(&p, &a->desired.pods[i]);
+	forget_unmarked(a->rc);
+out:
+	a->rc->tick_ms = now_ms() - start;
+	a->rc->last_tick_ms = start;
+	status_write(a, a->rc);
+	arena_free(&p.ar);
+}
+
+void
+reconcile_init(struct agent *a)
+{
+	struct cri_error err;
+
+	if ((a->rc = calloc(1, sizeof(*a->rc))) == NULL)
+		fatal("reconcile");
+	if ((a->rc->cri = cri_open(a->cfg.containerruntimeendpoint, &err)) ==
+	    NULL)
+		fatalx("CRI endpoint %s: %s", a->cfg.containerruntimeendpoint,
+		    err.message);
+	if ((a->tickfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK |
+	    TFD_CLOEXEC)) == -1)
+		fatal("timerfd_create");
+	reconcile_soon(a, 0);
+}
+
+/* The next pass in ms milliseconds (0: now), then every period. */
+void
+reconcile_soon(struct agent *a, int ms)
+{
+	struct itimerspec its;
+
+	memset(&its, 0, sizeof(its));
+	its.it_value.tv_sec = ms / 1000;
+	its.it_value.tv_nsec = (long)(ms % 1000) * 1000000 + (ms == 0 ? 1 : 0);
+	its.it_interval.tv_sec = RECONCILE_PERIOD_MS / 1000;
+	its.it_interval.tv_nsec = (long)(RECONCILE_PERIOD_MS % 1000) * 1000000;
+	if (timerfd_settime(a->tickfd, 0, &its, NULL) == -1)
+		fatal("timerfd_settime");
+}
