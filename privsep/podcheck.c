@@ -269,6 +269,25 @@ check_rel_path(struct check *c, const char *field, const char *p,
 	return 0;
 }
 
+/*
+ * Whether an absolute path names /proc or something in it, however it is
+ * spelt: //proc, /./proc/self, /proc/ (".." is refused before this).
+ */
+static bool
+under_proc(const char *p)
+{
+	for (;;) {
+		while (*p == '/')
+			p++;
+		if (p[0] == '.' && (p[1] == '/' || p[1] == '\0')) {
+			p++;
+			continue;
+		}
+		return strncmp(p, "proc", 4) == 0 && (p[4] == '/' ||
+		    p[4] == '\0');
+	}
+}
+
 static int
 check_map_keys(struct check *c, const char *field, Spd__StringEntry **e,
     size_t n, bool labels)
@@ -318,7 +337,8 @@ check_metadata(struct check *c, const Spd__ObjectMeta *m)
 	else if (!is_dns1123_subdomain(m->name))
 		ret = bad(c, "metadata.name", "\"%s\" is not a DNS-1123 "
 		    "subdomain (lower case letters, digits, '-' and '.', at "
-		    "most %d)", q(m->name, b, sizeof(b)), POD_NAME_MAX);
+		    "most %d, and at most %d between dots)", q(m->name, b,
+		    sizeof(b)), POD_NAME_MAX, POD_LABEL_MAX);
 	if (m->namespace_ == NULL)
 		ret = bad(c, "metadata.namespace", "required");
 	else if (!is_dns1123_label(m->namespace_))
@@ -334,37 +354,95 @@ check_metadata(struct check *c, const Spd__ObjectMeta *m)
 	return ret;
 }
 
+/* [a-z0-9]+ ((. | _ | __ | -+) [a-z0-9]+)*, as the reference grammar. */
 static bool
 is_name_component(const char *s, size_t len)
 {
-	size_t i;
+	size_t i = 0, run;
 
-	if (len == 0 || !is_alnum_lower(s[0]) || !is_alnum_lower(s[len - 1]))
-		return false;
-	for (i = 0; i < len; i++) {
-		if (is_alnum_lower(s[i]))
-			continue;
-		if (s[i] != '.' && s[i] != '_' && s[i] != '-')
+	for (;;) {
+		for (run = 0; i < len && is_alnum_lower(s[i]); i++)
+			run++;
+		if (run == 0)
 			return false;
-		/* separators: '.', '_', '__' or any run of '-' */
-		if (s[i] == '.' && !is_alnum_lower(s[i + 1]))
-			return false;
-		if (s[i] == '_' && s[i + 1] == '_' && s[i + 2] == '_')
+		if (i == len)
+			return true;
+		if (s[i] == '.')
+			i++;
+		else if (s[i] == '_')
+			i += i + 1 < len && s[i + 1] == '_' ? 2 : 1;
+		else if (s[i] == '-')
+			while (i < len && s[i] == '-')
+				i++;
+		else
 			return false;
 	}
+}
+
+static bool
+is_host_label(const char *s, size_t len)
+{
+	size_t i;
+
+	if (len == 0 || !isalnum((unsigned char)s[0]) ||
+	    !isalnum((unsigned char)s[len - 1]))
+		return false;
+	for (i = 0; i < len; i++)
+		if (!isalnum((unsigned char)s[i]) && s[i] != '-')
+			return false;
 	return true;
 }
 
 static bool
-is_domain(const char *s, size_t len)
+has_upper(const char *s, size_t len)
 {
 	size_t i;
 
 	for (i = 0; i < len; i++)
-		if (!isalnum((unsigned char)s[i]) && s[i] != '.' &&
-		    s[i] != '-' && s[i] != ':' && s[i] != '[' && s[i] != ']')
+		if (isupper((unsigned char)s[i]))
+			return true;
+	return false;
+}
+
+/* host[:port], host a DNS name or a bracketed IPv6 address. */
+static bool
+is_domain(const char *s, size_t len)
+{
+	const char	*end = s + len, *hostend, *p, *dot;
+	unsigned char	 addr[16];
+	char		 v6[INET6_ADDRSTRLEN];
+
+	if (len > 0 && s[0] == '[') {
+		if ((hostend = memchr(s, ']', len)) == NULL ||
+		    (size_t)(hostend - s - 1) >= sizeof(v6))
 			return false;
-	return len > 0;
+		memcpy(v6, s + 1, (size_t)(hostend - s - 1));
+		v6[hostend - s - 1] = '\0';
+		if (inet_pton(AF_INET6, v6, addr) != 1)
+			return false;
+		p = hostend + 1;
+	} else {
+		hostend = memchr(s, ':', len);
+		if (hostend == NULL)
+			hostend = end;
+		for (p = s;; p = dot + 1) {
+			dot = memchr(p, '.', (size_t)(hostend - p));
+			if (!is_host_label(p, (size_t)((dot != NULL ? dot :
+			    hostend) - p)))
+				return false;
+			if (dot == NULL)
+				break;
+		}
+		p = hostend;
+	}
+	if (p == end)
+		return true;
+	if (*p != ':' || ++p == end)
+		return false;
+	for (; p < end; p++)
+		if (!isdigit((unsigned char)*p))
+			return false;
+	return true;
 }
 
 /* The distribution reference grammar: [domain/]path[:tag][@algo:hex]. */
@@ -401,9 +479,11 @@ image_ref_valid(const char *ref)
 		return 0;
 	p = ref;
 	slash = memchr(p, '/', (size_t)(end - p));
+	/* the first component is a registry when docker would take it so */
 	if (slash != NULL && (memchr(p, '.', (size_t)(slash - p)) != NULL ||
 	    memchr(p, ':', (size_t)(slash - p)) != NULL ||
-	    (slash - p == 9 && memcmp(p, "localhost", 9) == 0))) {
+	    (slash - p == 9 && memcmp(p, "localhost", 9) == 0) ||
+	    has_upper(p, (size_t)(slash - p)))) {
 		if (!is_domain(p, (size_t)(slash - p)))
 			return 0;
 		p = slash + 1;
@@ -471,11 +551,11 @@ check_resource_list(struct check *c, const char *field,
 			    "name with a domain prefix)",
 			    q(e[i]->key, b, sizeof(b)));
 		else if (e[i]->value->milli < 0)
-			ret = bad(c, "", "%s must not be negative",
+			ret = bad(c, "", "\"%s\" must not be negative",
 			    q(e[i]->key, b, sizeof(b)));
 		else if (!is_standard_resource(e[i]->key) &&
 		    e[i]->value->milli % 1000 != 0)
-			ret = bad(c, "", "%s must be a whole number",
+			ret = bad(c, "", "\"%s\" must be a whole number",
 			    q(e[i]->key, b, sizeof(b)));
 	}
 	pop(c, old);
@@ -502,17 +582,17 @@ check_resources(struct check *c, const Spd__ResourceRequirements *r)
 	for (i = 0; i < r->n_requests; i++) {
 		lim = find_qty(r->limits, r->n_limits, r->requests[i]->key);
 		if (lim != NULL && r->requests[i]->value->milli > lim->milli)
-			ret = bad(c, "requests", "%s must be less than or equal "
-			    "to its limit", q(r->requests[i]->key, b,
+			ret = bad(c, "requests", "\"%s\" must be less than or "
+			    "equal to its limit", q(r->requests[i]->key, b,
 			    sizeof(b)));
 		else if (lim == NULL &&
 		    !is_standard_resource(r->requests[i]->key))
-			ret = bad(c, "requests", "%s needs a limit equal to the "
-			    "request", q(r->requests[i]->key, b, sizeof(b)));
+			ret = bad(c, "requests", "\"%s\" needs a limit equal to "
+			    "the request", q(r->requests[i]->key, b, sizeof(b)));
 		else if (lim != NULL &&
 		    !is_standard_resource(r->requests[i]->key) &&
 		    lim->milli != r->requests[i]->value->milli)
-			ret = bad(c, "requests", "%s must equal its limit",
+			ret = bad(c, "requests", "\"%s\" must equal its limit",
 			    q(r->requests[i]->key, b, sizeof(b)));
 	}
 	pop(c, old);
@@ -575,6 +655,19 @@ check_port_ref(struct check *c, const char *field,
 	return 0;
 }
 
+/* A port number; 0 is the same as none, which only an optional one may be. */
+static int
+check_port(struct check *c, const char *field, bool has, int32_t port,
+    bool optional)
+{
+	if (!has || port == 0)
+		return optional ? 0 : bad(c, field, "required (a port, "
+		    "1-65535)");
+	if (port < 1 || port > 65535)
+		return bad(c, field, "%d is not a port (1-65535)", port);
+	return 0;
+}
+
 static bool
 is_http_token(const char *s)
 {
@@ -606,14 +699,20 @@ check_http_get(struct check *c, const Spd__HTTPGetAction *h,
 		    q(h->host, b, sizeof(b)));
 	if (h->n_httpheaders > PROBE_HEADERS_MAX)
 		return bad(c, "httpHeaders", "more than %d", PROBE_HEADERS_MAX);
-	for (i = 0; i < h->n_httpheaders; i++)
-		if (h->httpheaders[i]->name == NULL ||
-		    h->httpheaders[i]->name[0] == '\0' ||
-		    !is_http_token(h->httpheaders[i]->name) ||
-		    h->httpheaders[i]->value == NULL ||
-		    strpbrk(h->httpheaders[i]->value, "\r\n") != NULL)
-			ret = bad(c, "httpHeaders", "entry %zu is not a valid "
-			    "header", i);
+	for (i = 0; i < h->n_httpheaders; i++) {
+		const Spd__HTTPHeader *hd = h->httpheaders[i];
+
+		if (hd->name == NULL || hd->name[0] == '\0')
+			ret = bad(c, "httpHeaders", "entry %zu needs a name", i);
+		else if (!is_http_token(hd->name))
+			ret = bad(c, "httpHeaders", "\"%s\" is not a header name "
+			    "(letters, digits and !#$%%&'*+-.^_`|~)", q(hd->name,
+			    b, sizeof(b)));
+		else if (hd->value == NULL || strpbrk(hd->value, "\r\n") !=
+		    NULL)
+			ret = bad(c, "httpHeaders", "the value of \"%s\" must "
+			    "be one line", q(hd->name, b, sizeof(b)));
+	}
 	return ret;
 }
 
@@ -622,16 +721,16 @@ static int
 check_handler(struct check *c, const Spd__ExecAction *ex,
     const Spd__HTTPGetAction *hg, const Spd__TCPSocketAction *ts,
     const Spd__GRPCAction *grpc, const Spd__SleepAction *sl,
-    const Spd__Container *ct)
+    const Spd__Container *ct, bool probe)
 {
 	size_t	old;
 	int	n = (ex != NULL) + (hg != NULL) + (ts != NULL) + (grpc != NULL) +
 		    (sl != NULL), ret = 0;
 
 	if (n != 1)
-		return bad(c, "", "must specify exactly one handler "
-		    "(exec, httpGet, tcpSocket%s)", sl != NULL || grpc == NULL ?
-		    ", sleep" : ", grpc");
+		return bad(c, "", "must specify exactly one handler, not %d "
+		    "(exec, httpGet, tcpSocket or %s)", n, probe ? "grpc" :
+		    "sleep");
 	if (ex != NULL && ex->n_command == 0)
 		ret = bad(c, "exec.command", "required");
 	if (hg != NULL) {
@@ -644,11 +743,13 @@ check_handler(struct check *c, const Spd__ExecAction *ex,
 		ret |= check_port_ref(c, "port", ts->port, ct);
 		pop(c, old);
 	}
-	if (grpc != NULL && (!grpc->has_port || grpc->port < 1 ||
-	    grpc->port > 65535))
-		ret = bad(c, "grpc.port", "must be a port (1-65535)");
-	if (sl != NULL && (!sl->has_seconds || sl->seconds < 0))
-		ret = bad(c, "sleep.seconds", "must be zero or more");
+	if (grpc != NULL)
+		ret |= check_port(c, "grpc.port", grpc->has_port, grpc->port,
+		    false);
+	/* seconds: 0 is the same as leaving it out */
+	if (sl != NULL && sl->has_seconds && sl->seconds < 0)
+		ret = bad(c, "sleep.seconds", "%lld is negative (zero or more "
+		    "seconds)", (long long)sl->seconds);
 	return ret;
 }
 
@@ -663,7 +764,7 @@ check_probe(struct check *c, const char *field, const Spd__Probe *p,
 		return 0;
 	old = push(c, "%s", field);
 	ret = check_handler(c, p->exec, p->httpget, p->tcpsocket, p->grpc,
-	    NULL, ct);
+	    NULL, ct, true);
 	if (!p->has_initialdelayseconds || p->initialdelayseconds < 0)
 		ret = bad(c, "initialDelaySeconds", "must be zero or more");
 	if (!p->has_timeoutseconds || p->timeoutseconds < 1)
@@ -700,7 +801,7 @@ check_lifecycle(struct check *c, const Spd__Lifecycle *l,
 			continue;
 		old = push(c, "lifecycle.%s", i == 0 ? "postStart" : "preStop");
 		ret |= check_handler(c, h->exec, h->httpget, h->tcpsocket, NULL,
-		    h->sleep, ct);
+		    h->sleep, ct, false);
 		pop(c, old);
 	}
 	return ret;
@@ -867,13 +968,11 @@ check_ports(struct check *c, const Spd__Container *ct, const Spd__PodSpec *s)
 	for (i = 0; i < ct->n_ports; i++) {
 		p = ct->ports[i];
 		old = push(c, "ports[%zu]", i);
-		if (!p->has_containerport || p->containerport < 1 ||
-		    p->containerport > 65535)
-			ret = bad(c, "containerPort", "must be a port "
-			    "(1-65535)");
-		if (p->has_hostport && (p->hostport < 0 ||
-		    p->hostport > 65535))
-			ret = bad(c, "hostPort", "must be a port (1-65535)");
+		ret |= check_port(c, "containerPort", p->has_containerport,
+		    p->containerport, false);
+		if (check_port(c, "hostPort", p->has_hostport, p->hostport,
+		    true) == -1)
+			ret = -1;
 		else if (s->hostnetwork && p->has_hostport &&
 		    p->hostport != p->containerport)
 			ret = bad(c, "hostPort", "must equal containerPort "
@@ -948,10 +1047,12 @@ has_container(const Spd__PodSpec *s, const char *name)
 	size_t i;
 
 	for (i = 0; i < s->n_containers; i++)
-		if (strcmp(s->containers[i]->name, name) == 0)
+		if (s->containers[i]->name != NULL &&
+		    strcmp(s->containers[i]->name, name) == 0)
 			return true;
 	for (i = 0; i < s->n_initcontainers; i++)
-		if (strcmp(s->initcontainers[i]->name, name) == 0)
+		if (s->initcontainers[i]->name != NULL &&
+		    strcmp(s->initcontainers[i]->name, name) == 0)
 			return true;
 	return false;
 }
@@ -1053,10 +1154,14 @@ check_container(struct check *c, const Spd__Container *ct,
 		ret = bad(c, "image", "\"%s\" is not a valid image reference "
 		    "([registry/]name[:tag][@sha256:digest], name in lower "
 		    "case)", q(ct->image, b, sizeof(b)));
-	if (ct->workingdir != NULL && (check_abs_path(c, "workingDir",
-	    ct->workingdir) == -1 || strncmp(ct->workingdir, "/proc", 5) == 0))
-		ret = bad(c, "workingDir", "must be an absolute path outside "
-		    "/proc");
+	if (ct->workingdir != NULL) {
+		if (check_abs_path(c, "workingDir", ct->workingdir) == -1)
+			ret = -1;
+		else if (under_proc(ct->workingdir))
+			ret = bad(c, "workingDir", "\"%s\" is under /proc (a "
+			    "working directory there can reach the runtime's "
+			    "open files)", q(ct->workingdir, b, sizeof(b)));
+	}
 	ret |= check_ports(c, ct, s);
 	ret |= check_env(c, ct, s);
 	ret |= check_resources(c, ct->resources);
@@ -1070,11 +1175,8 @@ check_container(struct check *c, const Spd__Container *ct,
 	ret |= check_probe(c, "readinessProbe", ct->readinessprobe, ct, false);
 	ret |= check_probe(c, "startupProbe", ct->startupprobe, ct, true);
 	ret |= check_lifecycle(c, ct->lifecycle, ct);
-	if (ct->terminationmessagepath == NULL ||
-	    check_abs_path(c, "terminationMessagePath",
-	    ct->terminationmessagepath) == -1)
-		ret = bad(c, "terminationMessagePath", "must be an absolute "
-		    "path");
+	ret |= check_abs_path(c, "terminationMessagePath",
+	    ct->terminationmessagepath);
 	ret |= require_enum(c, "terminationMessagePolicy",
 	    ct->terminationmessagepolicy, msg_policies,
 	    "File, FallbackToLogsOnError");
@@ -1082,9 +1184,11 @@ check_container(struct check *c, const Spd__Container *ct,
 	    pull_policies, PULL_POLICIES);
 	ret |= check_container_security(c, ct->securitycontext);
 	if (ct->restartpolicy != NULL && (!init || !sidecar))
-		ret = bad(c, "restartPolicy", init ? "only Always is accepted "
-		    "(a sidecar)" : "only init containers may set it (Always, "
-		    "for a sidecar)");
+		ret = bad(c, "restartPolicy", init ? "\"%s\" is not accepted: "
+		    "an init container may set only Always (a sidecar)" :
+		    "\"%s\" is not accepted: only init containers may set it "
+		    "(to Always, for a sidecar)", q(ct->restartpolicy, b,
+		    sizeof(b)));
 	if (ct->has_stdinonce && ct->stdinonce && !ct->stdin)
 		ret = bad(c, "stdinOnce", "needs stdin");
 	for (i = 0; i < ct->n_resizepolicy; i++) {
@@ -1113,10 +1217,12 @@ check_volume(struct check *c, const Spd__Volume *v, const Spd__PodSpec *s)
 	size_t					 i, old;
 	int					 ret = 0, n;
 
-	if (v->name == NULL || !is_dns1123_label(v->name))
+	if (v->name == NULL)
+		ret = bad(c, "name", "required");
+	else if (!is_dns1123_label(v->name))
 		ret = bad(c, "name", "\"%s\" is not a DNS-1123 label (lower "
 		    "case letters, digits and '-', at most 63)",
-		    v->name != NULL ? q(v->name, b, sizeof(b)) : "");
+		    q(v->name, b, sizeof(b)));
 	n = (v->hostpath != NULL) + (v->emptydir != NULL) + (dw != NULL) +
 	    (v->image != NULL);
 	if (n != 1)
@@ -1207,10 +1313,12 @@ check_pod_security(struct check *c, const Spd__PodSecurityContext *s)
 			    *p != '-' && *p != '/')
 				break;
 		if (*p != '\0' || strlen(sc->name) > POD_NAME_MAX)
-			ret = bad(c, "sysctls", "\"%s\" is not a sysctl name",
+			ret = bad(c, "sysctls", "\"%s\" is not a sysctl name "
+			    "(lower case letters, digits, '.', '_', '-', '/')",
 			    q(sc->name, b, sizeof(b)));
 		for (j = 0; j < i; j++)
-			if (strcmp(s->sysctls[j]->name, sc->name) == 0)
+			if (s->sysctls[j]->name != NULL &&
+			    strcmp(s->sysctls[j]->name, sc->name) == 0)
 				ret = bad(c, "sysctls", "\"%s\" is set twice",
 				    q(sc->name, b, sizeof(b)));
 	}
@@ -1332,10 +1440,12 @@ check_host_aliases(struct check *c, const Spd__PodSpec *s)
 	if (s->n_hostaliases > HOST_ALIASES_MAX)
 		return bad(c, "hostAliases", "more than %d", HOST_ALIASES_MAX);
 	for (i = 0; i < s->n_hostaliases; i++) {
-		if (s->hostaliases[i]->ip == NULL ||
-		    !is_ip(s->hostaliases[i]->ip))
+		if (s->hostaliases[i]->ip == NULL)
 			ret = bad(c, "hostAliases", "entry %zu needs an IP "
 			    "address", i);
+		else if (!is_ip(s->hostaliases[i]->ip))
+			ret = bad(c, "hostAliases", "\"%s\" is not an IP "
+			    "address", q(s->hostaliases[i]->ip, b, sizeof(b)));
 		for (j = 0; j < s->hostaliases[i]->n_hostnames; j++)
 			if (!is_dns1123_subdomain(
 			    s->hostaliases[i]->hostnames[j]))
