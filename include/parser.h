@@ -81,7 +81,12 @@ int	parser_decode_document(const uint8_t *, size_t,
 	    struct decoded_doc *);
 void	decoded_doc_free(struct decoded_doc *);
 
-/* Quantities such as "100m", "64Mi", "1e3", in thousandths of a unit. */
+/*
+ * Quantities such as "100m", "64Mi", "1e3", in thousandths of a unit: 0,
+ * -1 when the text is not a quantity, QUANTITY_RANGE when it is one but
+ * beyond int64 thousandths.
+ */
+#define QUANTITY_RANGE	-2
 int	quantity_parse(const char *, int64_t *milli);
 
 #endif

@@ -29,13 +29,15 @@ static const struct refusal refusals[] = {
 	{ "PodSpec", "serviceAccount", API_REF " (ServiceAccount)" },
 	{ "PodSpec", "imagePullSecrets", API_REF " (Secret)" },
 	{ "PodSpec", "resourceClaims", API_REF " (ResourceClaim)" },
-	{ "PodSpec", "ephemeralContainers",
-	    "ephemeral containers cannot be set on create" },
+	{ "PodSpec", "ephemeralContainers", "ephemeral containers are added "
+	    "to a running pod through the API; a static pod cannot have them" },
 	{ "Volume", "configMap", API_REF " (ConfigMap)" },
 	{ "Volume", "secret", API_REF " (Secret)" },
 	{ "Volume", "persistentVolumeClaim", API_REF
 	    " (PersistentVolumeClaim)" },
-	{ "Volume", "projected", API_REF " (projected sources)" },
+	{ "Volume", "projected", API_REF " (projected volumes carry "
+	    "service account tokens, secrets and config maps; use downwardAPI "
+	    "for pod fields)" },
 	{ "Volume", "csi", API_REF " (CSIDriver)" },
 	{ "Volume", "ephemeral", API_REF " (PersistentVolumeClaim)" },
 	{ "Volume", "nfs", VOL_UNSUP },
@@ -62,9 +64,12 @@ static const struct refusal refusals[] = {
 	{ "EnvFromSource", "secretRef", API_REF " (Secret)" },
 	{ "EnvVarSource", "configMapKeyRef", API_REF " (ConfigMap)" },
 	{ "EnvVarSource", "secretKeyRef", API_REF " (Secret)" },
-	{ "EnvVarSource", "fileKeyRef", "unsupported field" },
-	{ "Container", "restartPolicyRules",
-	    "unsupported field (changes restart semantics; fail closed)" },
+	{ "EnvVarSource", "fileKeyRef", "fileKeyRef is not supported (set "
+	    "the variable with value or fieldRef)" },
+	{ "ResourceRequirements", "claims", API_REF " (ResourceClaim)" },
+	{ "Container", "restartPolicyRules", "restartPolicyRules is not "
+	    "supported (it changes when a container restarts; set "
+	    "restartPolicy)" },
 };
 
 struct decoder {
@@ -156,17 +161,23 @@ is_map_entry(const ProtobufCMessageDescriptor *desc)
 	    strcmp(desc->fields[1].name, "value") == 0;
 }
 
+#define INT_BAD_DIGIT	-1
+#define INT_RANGE	-2
+
 /*
  * YAML 1.2 reads 0644 as decimal, but the kubelet's YAML 1.1 decoder reads
  * it as octal, and file modes are written that way: follow the kubelet.
+ * 0o644 and 0x1a4 mean the same in both. The text is an integer as the
+ * tree resolved it; what can still go wrong is an 8 or 9 after a leading
+ * 0 (INT_BAD_DIGIT) or a value outside lo..hi (INT_RANGE).
  */
 static int
 parse_int(const char *s, int64_t lo, int64_t hi, int64_t *out)
 {
 	const char	*p = s;
-	char		*end;
-	int		 base = 10, neg = 0;
-	unsigned long long v;
+	uint64_t	 v = 0, limit;
+	unsigned	 base = 10, d;
+	bool		 neg = false;
 
 	if (*p == '-' || *p == '+')
 		neg = *p++ == '-';
@@ -175,15 +186,31 @@ parse_int(const char *s, int64_t lo, int64_t hi, int64_t *out)
 		p += 2;
 	} else if (p[0] == '0' && p[1] != '\0')
 		base = 8;
-	if (*p == '\0' || *p == '-' || *p == '+')
-		return -1;
-	errno = 0;
-	v = strtoull(p, &end, base);
-	if (errno != 0 || *end != '\0' || v > (unsigned long long)INT64_MAX)
-		return -1;
-	*out = neg ? -(int64_t)v : (int64_t)v;
+	if (*p == '\0')
+		return INT_BAD_DIGIT;
+	/* INT64_MIN has no positive twin */
+	limit = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
+	for (; *p != '\0'; p++) {
+		if (*p >= '0' && *p <= '9')
+			d = (unsigned)(*p - '0');
+		else if (*p >= 'a' && *p <= 'f')
+			d = (unsigned)(*p - 'a' + 10);
+		else if (*p >= 'A' && *p <= 'F')
+			d = (unsigned)(*p - 'A' + 10);
+		else
+			return INT_BAD_DIGIT;
+		if (d >= base)
+			return INT_BAD_DIGIT;
+		if (v > (limit - d) / base)
+			return INT_RANGE;
+		v = v * base + d;
+	}
+	if (neg)
+		*out = v == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)v;
+	else
+		*out = (int64_t)v;
 	if (*out < lo || *out > hi)
-		return -1;
+		return INT_RANGE;
 	return 0;
 }
 
@@ -192,33 +219,108 @@ static int dec_message(struct decoder *, const struct ynode *,
 static int dec_repeated(struct decoder *, const struct ynode *,
     const ProtobufCFieldDescriptor *, ProtobufCMessage *);
 
+static bool
+is_decimal(const char *s)
+{
+	if (*s == '-' || *s == '+')
+		s++;
+	if (*s == '\0')
+		return false;
+	for (; *s != '\0'; s++)
+		if (*s < '0' || *s > '9')
+			return false;
+	return true;
+}
+
+/* "a string", or "a string (\"80\")" when the value helps. */
+static const char *
+describe(const struct ynode *n, char *buf, size_t len)
+{
+	char q[64];
+
+	if (n->kind != YN_SCALAR || n->type == YT_NULL)
+		return type_name(n);
+	snprintf(buf, len, n->type == YT_STR ? "%s (\"%s\")" : "%s (%s)",
+	    type_name(n), diag_quote(n->str, q, sizeof(q)));
+	return buf;
+}
+
 static int
 dec_int(struct decoder *dc, const struct ynode *n, int64_t lo, int64_t hi,
     int64_t *out)
 {
+	char	d[96], q[64];
+	int	rc;
+
+	if (n->kind == YN_SCALAR && n->type == YT_STR && is_decimal(n->str))
+		return err(dc, n, "must be an integer, not a string (\"%s\"): "
+		    "unquote it", diag_quote(n->str, q, sizeof(q)));
 	if (n->kind != YN_SCALAR || n->type != YT_INT)
-		return err(dc, n, "must be an integer, not %s", type_name(n));
-	if (parse_int(n->str, lo, hi, out) == -1)
-		return err(dc, n, "%.32s is out of range (%" PRId64 " to %"
-		    PRId64 ")", n->str, lo, hi);
+		return err(dc, n, "must be an integer, not %s",
+		    describe(n, d, sizeof(d)));
+	if ((rc = parse_int(n->str, lo, hi, out)) == INT_BAD_DIGIT)
+		return err(dc, n, "%s is not an integer: a leading 0 means "
+		    "octal, as the kubelet reads it, and octal has no 8 or 9",
+		    diag_quote(n->str, q, sizeof(q)));
+	if (rc != 0)
+		return err(dc, n, "%s is out of range (%" PRId64 " to %"
+		    PRId64 ")", diag_quote(n->str, q, sizeof(q)), lo, hi);
 	return 0;
 }
+
+#define MILLI_MAX	(INT64_MAX / 1000)
 
 static int
 dec_quantity(struct decoder *dc, const struct ynode *n, Spd__Quantity *q)
 {
-	char	buf[96];
+	char	buf[96], d[96];
+	int64_t	v;
+	int	rc;
 
 	if (n->kind != YN_SCALAR ||
 	    (n->type != YT_STR && n->type != YT_INT && n->type != YT_FLOAT))
 		return err(dc, n, "must be a quantity such as \"500m\" or "
-		    "\"64Mi\", not %s", type_name(n));
-	if (quantity_parse(n->str, &q->milli) == -1)
+		    "\"64Mi\", not %s", describe(n, d, sizeof(d)));
+	/*
+	 * An unquoted integer is read as the kubelet's YAML reads it, so
+	 * memory: 0644 is 420 bytes there and here alike.
+	 */
+	if (n->type == YT_INT) {
+		if ((rc = parse_int(n->str, -MILLI_MAX, MILLI_MAX, &v)) == 0) {
+			q->milli = v * 1000;
+			q->has_milli = 1;
+			return 0;
+		}
+		if (rc == INT_BAD_DIGIT)
+			return dec_int(dc, n, -MILLI_MAX, MILLI_MAX, &v);
+	} else
+		rc = quantity_parse(n->str, &q->milli);
+	if (rc == INT_RANGE || rc == QUANTITY_RANGE)
+		return err(dc, n, n->type == YT_STR ? "\"%s\" is out of range "
+		    "(at most %" PRId64 " units either way: thousandths of a "
+		    "unit must fit in 64 bits)" : "%s is out of range (at most "
+		    "%" PRId64 " units either way: thousandths of a unit must "
+		    "fit in 64 bits)", diag_quote(n->str, buf, sizeof(buf)),
+		    MILLI_MAX);
+	if (rc != 0)
 		return err(dc, n, "\"%s\" is not a quantity (a number with an "
-		    "optional suffix: m, k, M, G, Ki, Mi, Gi, ...)",
-		    diag_quote(n->str, buf, sizeof(buf)));
+		    "optional suffix: m, k, M, G, T, P, E, Ki, Mi, Gi, Ti, Pi, "
+		    "Ei, or an exponent such as e3)", diag_quote(n->str, buf,
+		    sizeof(buf)));
 	q->has_milli = 1;
 	return 0;
+}
+
+/* A plain yes, on, 0b1, 1_000: a string here, not to the kubelet. */
+static int
+ambiguous(struct decoder *dc, const struct ynode *n)
+{
+	char q[64];
+
+	return err(dc, n, "%s is %s to YAML 1.1, which the kubelet reads, and "
+	    "a string to YAML 1.2: quote it if a string is meant",
+	    diag_quote(n->str, q, sizeof(q)), n->type11 == YT_BOOL ?
+	    "a boolean" : "a number");
 }
 
 static int
@@ -235,6 +337,8 @@ dec_int_or_string(struct decoder *dc, const struct ynode *n,
 		return 0;
 	}
 	if (n->kind == YN_SCALAR && n->type == YT_STR) {
+		if (n->type11 != YT_STR)
+			return ambiguous(dc, n);
 		v->strval = (char *)n->str;
 		return 0;
 	}
@@ -250,13 +354,19 @@ dec_value(struct decoder *dc, const struct ynode *n,
 	const ProtobufCMessageDescriptor	*md;
 	ProtobufCMessage			*m;
 	int64_t					 i;
+	char					 d[96];
 
 	switch (fd->type) {
 	case PROTOBUF_C_TYPE_STRING:
+		if (n->kind == YN_SCALAR && n->type == YT_NULL)
+			return err(dc, n, "must be a string, not null (write "
+			    "\"\" for an empty one)");
 		if (n->kind != YN_SCALAR || n->type != YT_STR)
 			return err(dc, n, "must be a string, not %s%s",
-			    type_name(n), n->kind == YN_SCALAR ?
-			    " (quote it)" : "");
+			    describe(n, d, sizeof(d)), n->kind == YN_SCALAR ?
+			    ": quote it" : "");
+		if (n->type11 != YT_STR)
+			return ambiguous(dc, n);
 		*(const char **)dst = n->str;
 		return 0;
 	case PROTOBUF_C_TYPE_INT32:
@@ -270,9 +380,19 @@ dec_value(struct decoder *dc, const struct ynode *n,
 		*(int64_t *)dst = i;
 		return 0;
 	case PROTOBUF_C_TYPE_BOOL:
+		if (n->kind == YN_SCALAR && n->type11 == YT_BOOL &&
+		    n->type != YT_BOOL)
+			return err(dc, n, "must be true or false, not %s: only "
+			    "YAML 1.1 reads it as a boolean, and this agent "
+			    "reads YAML 1.2", diag_quote(n->str, d, sizeof(d)));
+		if (n->kind == YN_SCALAR && n->type == YT_STR &&
+		    (strcmp(n->str, "true") == 0 ||
+		    strcmp(n->str, "false") == 0))
+			return err(dc, n, "must be true or false, not a string "
+			    "(\"%s\"): unquote it", n->str);
 		if (n->kind != YN_SCALAR || n->type != YT_BOOL)
 			return err(dc, n, "must be true or false, not %s",
-			    type_name(n));
+			    describe(n, d, sizeof(d)));
 		*(protobuf_c_boolean *)dst = n->str[0] == 't' ||
 		    n->str[0] == 'T';
 		return 0;
@@ -327,6 +447,7 @@ dec_map(struct decoder *dc, const struct ynode *n,
 	const ProtobufCFieldDescriptor		*vfd = &md->fields[1];
 	ProtobufCMessage			*e;
 	const struct ynode			*k;
+	char					 q[128];
 	size_t					 i, old;
 	int					 ret = 0;
 
@@ -343,7 +464,7 @@ dec_map(struct decoder *dc, const struct ynode *n,
 		protobuf_c_message_init(md, e);
 		/* key first: the entry layout is { base, key, value } */
 		*(const char **)((char *)e + md->fields[0].offset) = k->str;
-		old = path_push(dc, "[%s]", k->str);
+		old = path_push(dc, "[%s]", diag_quote(k->str, q, sizeof(q)));
 		if (vfd->label == PROTOBUF_C_LABEL_REPEATED) {
 			if (dec_repeated(dc, n->items[2 * i + 1], vfd, e) == -1)
 				ret = -1;
@@ -390,6 +511,16 @@ dec_repeated(struct decoder *dc, const struct ynode *n,
 	return ret;
 }
 
+/* null, "" and [] name no object: the kubelet reads them as unset too. */
+static bool
+refers_to_nothing(const struct ynode *v)
+{
+	if (v->kind == YN_SEQ)
+		return v->n == 0;
+	return v->kind == YN_SCALAR && (v->type == YT_NULL ||
+	    (v->type == YT_STR && v->len == 0));
+}
+
 static const struct refusal *
 find_refusal(const ProtobufCMessageDescriptor *desc, const char *key)
 {
@@ -431,8 +562,12 @@ dec_field(struct decoder *dc, const struct ynode *key, const struct ynode *v,
 			return 0;
 		if (dc->unknown != NULL && dc->depth == 1)
 			return note_unknown(dc, key);
-		if ((r = find_refusal(desc, key->str)) != NULL)
+		if ((r = find_refusal(desc, key->str)) != NULL) {
+			/* serviceAccountName: "" or imagePullSecrets: [] */
+			if (refers_to_nothing(v))
+				return 0;
 			return err(dc, key, "%s", r->why);
+		}
 		return err(dc, key, "unknown field \"%s\" (unknown fields are "
 		    "refused, not ignored)", diag_quote(key->str, q,
 		    sizeof(q)));
@@ -454,6 +589,7 @@ dec_message(struct decoder *dc, const struct ynode *n,
     const ProtobufCMessageDescriptor *desc, ProtobufCMessage *msg)
 {
 	const struct ynode	*key;
+	char			 q[128];
 	size_t			 i, old;
 	int			 ret = 0;
 
@@ -463,7 +599,9 @@ dec_message(struct decoder *dc, const struct ynode *n,
 	dc->depth++;
 	for (i = 0; i < n->n; i++) {
 		key = n->items[2 * i];
-		old = path_push(dc, dc->plen == 0 ? "%s" : ".%s", key->str);
+		/* escaped, so a hostile key cannot break the error line */
+		old = path_push(dc, dc->plen == 0 ? "%s" : ".%s",
+		    diag_quote(key->str, q, sizeof(q)));
 		if (dec_field(dc, key, n->items[2 * i + 1], desc, msg) == -1)
 			ret = -1;
 		path_pop(dc, old);

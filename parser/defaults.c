@@ -4,6 +4,7 @@
  * has a value, and two manifests that mean the same pod pack to the same
  * bytes.
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,19 +27,161 @@ nomem(struct dctx *c)
 	    "manifest needs more memory than its limit allows");
 }
 
-/* "Always" when the image has no tag and no digest, or the tag is latest. */
+/*
+ * Fields that are pointers in the Go API: there, unset and zero differ
+ * (hostUsers: false is not hostUsers left out), so they keep what was
+ * written. Every other scalar is a Go value, for which zero and unset are
+ * the same thing; it is cleared when zero, so hostNetwork: false,
+ * hostPort: 0 or path: "" pack to the bytes that leaving it out does.
+ */
+static const struct {
+	const char	*message;
+	const char	*field;
+} keep_zero[] = {
+	{ "PodSpec", "terminationGracePeriodSeconds" },
+	{ "PodSpec", "activeDeadlineSeconds" },
+	{ "PodSpec", "shareProcessNamespace" },
+	{ "PodSpec", "runtimeClassName" },
+	{ "PodSpec", "hostUsers" },
+	{ "PodSpec", "priority" },
+	{ "PodSpec", "preemptionPolicy" },
+	{ "PodSpec", "enableServiceLinks" },
+	{ "SecurityContext", "privileged" },
+	{ "SecurityContext", "runAsUser" },
+	{ "SecurityContext", "runAsGroup" },
+	{ "SecurityContext", "runAsNonRoot" },
+	{ "SecurityContext", "readOnlyRootFilesystem" },
+	{ "SecurityContext", "allowPrivilegeEscalation" },
+	{ "SecurityContext", "procMount" },
+	{ "PodSecurityContext", "runAsUser" },
+	{ "PodSecurityContext", "runAsGroup" },
+	{ "PodSecurityContext", "runAsNonRoot" },
+	{ "PodSecurityContext", "fsGroup" },
+	{ "PodSecurityContext", "fsGroupChangePolicy" },
+	{ "SeccompProfile", "localhostProfile" },
+	{ "AppArmorProfile", "localhostProfile" },
+	{ "Container", "restartPolicy" },
+	{ "HostPathVolumeSource", "type" },
+	{ "DownwardAPIVolumeFile", "mode" },
+	{ "DownwardAPIVolumeSource", "defaultMode" },
+	{ "Probe", "terminationGracePeriodSeconds" },
+	{ "GRPCAction", "service" },
+	{ "PodDNSConfigOption", "value" },
+	{ "VolumeMount", "mountPropagation" },
+	{ "Toleration", "tolerationSeconds" },
+	{ "TopologySpreadConstraint", "minDomains" },
+	{ "TopologySpreadConstraint", "nodeAffinityPolicy" },
+	{ "TopologySpreadConstraint", "nodeTaintsPolicy" },
+};
+
+/* Values whose zero means something: a label "", a quantity 0, port 0. */
+static const char *const opaque[] = { "StringEntry", "QuantityEntry",
+    "Quantity", "IntOrString" };
+
+static const char *
+short_name(const ProtobufCMessageDescriptor *desc)
+{
+	const char *dot = strrchr(desc->name, '.');
+
+	return dot != NULL ? dot + 1 : desc->name;
+}
+
+static bool
+keeps_zero(const char *message, const char *field)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(keep_zero) / sizeof(keep_zero[0]); i++)
+		if (strcmp(keep_zero[i].message, message) == 0 &&
+		    strcmp(keep_zero[i].field, field) == 0)
+			return true;
+	return false;
+}
+
+/* The schema has no recursive message, so the depth is the schema's. */
+static void
+clear_zero_values(ProtobufCMessage *m)
+{
+	const ProtobufCMessageDescriptor	*desc = m->descriptor;
+	const ProtobufCFieldDescriptor		*fd;
+	const char				*name = short_name(desc);
+	ProtobufCMessage			**sub;
+	protobuf_c_boolean			*has;
+	char					*p;
+	size_t					 i, j, n;
+
+	for (i = 0; i < sizeof(opaque) / sizeof(opaque[0]); i++)
+		if (strcmp(name, opaque[i]) == 0)
+			return;
+	for (i = 0; i < desc->n_fields; i++) {
+		fd = &desc->fields[i];
+		p = (char *)m + fd->offset;
+		if (fd->type == PROTOBUF_C_TYPE_MESSAGE) {
+			sub = fd->label == PROTOBUF_C_LABEL_REPEATED ?
+			    *(ProtobufCMessage ***)p : (ProtobufCMessage **)p;
+			n = fd->label == PROTOBUF_C_LABEL_REPEATED ?
+			    *(size_t *)((char *)m + fd->quantifier_offset) : 1;
+			for (j = 0; j < n; j++)
+				if (sub[j] != NULL)
+					clear_zero_values(sub[j]);
+			continue;
+		}
+		if (fd->label == PROTOBUF_C_LABEL_REPEATED ||
+		    keeps_zero(name, fd->name))
+			continue;
+		has = (protobuf_c_boolean *)((char *)m + fd->quantifier_offset);
+		switch (fd->type) {
+		case PROTOBUF_C_TYPE_STRING:
+			if (*(char **)p != NULL && **(char **)p == '\0')
+				*(char **)p = NULL;
+			break;
+		case PROTOBUF_C_TYPE_BOOL:
+			if (*has && !*(protobuf_c_boolean *)p)
+				*has = 0;
+			break;
+		case PROTOBUF_C_TYPE_INT32:
+			if (*has && *(int32_t *)p == 0)
+				*has = 0;
+			break;
+		case PROTOBUF_C_TYPE_INT64:
+			if (*has && *(int64_t *)p == 0)
+				*has = 0;
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+/* An empty message where the API has a value struct: as if unset. */
+static bool
+is_empty(const ProtobufCMessage *m)
+{
+	return protobuf_c_message_get_packed_size(m) == 0;
+}
+
+/*
+ * As SetDefaults_Container: Always when the tag is latest, or when there
+ * is neither a tag nor a digest (the tag is then latest); otherwise
+ * IfNotPresent. web:latest@sha256:... has the tag latest, so Always.
+ */
 static const char *
 pull_policy_for(const char *image)
 {
-	const char *slash, *colon;
+	const char	*at, *slash, *colon;
+	size_t		 len;
 
-	if (image == NULL || strchr(image, '@') != NULL)
-		return image == NULL ? "Always" : "IfNotPresent";
-	slash = strrchr(image, '/');
-	colon = strrchr(image, ':');
-	if (colon == NULL || (slash != NULL && colon < slash))
-		return "Always";
-	return strcmp(colon + 1, "latest") == 0 ? "Always" : "IfNotPresent";
+	if (image == NULL)
+		return "IfNotPresent";	/* refused by podcheck anyway */
+	at = strchr(image, '@');
+	len = at != NULL ? (size_t)(at - image) : strlen(image);
+	slash = memrchr(image, '/', len);
+	colon = memrchr(image, ':', len);
+	if (colon != NULL && (slash == NULL || colon > slash))
+		return len - (size_t)(colon + 1 - image) == 6 &&
+		    memcmp(colon + 1, "latest", 6) == 0 ? "Always" :
+		    "IfNotPresent";
+	return at != NULL ? "IfNotPresent" : "Always";
 }
 
 static void
@@ -71,12 +214,17 @@ default_probe(Spd__Probe *p)
 static void
 default_http_get(Spd__HTTPGetAction *h)
 {
+	size_t i;
+
 	if (h == NULL)
 		return;
 	if (h->path == NULL)
 		h->path = "/";
 	if (h->scheme == NULL)
 		h->scheme = "HTTP";
+	for (i = 0; i < h->n_httpheaders; i++)
+		if (h->httpheaders[i]->value == NULL)
+			h->httpheaders[i]->value = "";
 }
 
 static void
@@ -116,7 +264,8 @@ default_resources(struct dctx *c, Spd__ResourceRequirements *r)
 	req = arena_alloc(c->a, (r->n_requests + r->n_limits) * sizeof(*req));
 	if (req == NULL)
 		return nomem(c);
-	memcpy(req, r->requests, r->n_requests * sizeof(*req));
+	if (r->n_requests > 0)	/* requests is NULL when there are none */
+		memcpy(req, r->requests, r->n_requests * sizeof(*req));
 	n = r->n_requests;
 	for (i = 0; i < r->n_limits; i++)
 		if (!has_key(r->requests, r->n_requests, r->limits[i]->key))
@@ -140,6 +289,9 @@ default_container(struct dctx *c, Spd__Container *ct, int host_network)
 	Spd__ContainerPort	*p;
 	size_t			 i;
 
+	/* resources is a value in the API: {} is the same as none */
+	if (ct->resources != NULL && is_empty(&ct->resources->base))
+		ct->resources = NULL;
 	if (ct->terminationmessagepath == NULL)
 		ct->terminationmessagepath = DEFAULT_TERM_MSG_PATH;
 	if (ct->terminationmessagepolicy == NULL)
@@ -195,18 +347,28 @@ default_volume(Spd__Volume *v)
 		default_field_ref(dw->items[i]->fieldref);
 }
 
+/*
+ * name becomes <name>-<node>, as the kubelet names a static pod. A name
+ * that is missing or not a DNS subdomain is left as written, so podcheck
+ * names the value the operator wrote.
+ */
 static int
 mangle_name(struct dctx *c, Spd__ObjectMeta *m, const char *node)
 {
 	size_t	 len;
-	char	*name;
+	char	*name, q[96];
 
-	if (m->name == NULL || m->name[0] == '\0')
-		return diag_add(c->d, 0, 0, "metadata.name", "required");
-	len = strlen(m->name) + 1 + strlen(node) + 1;
-	if ((name = arena_alloc(c->a, len)) == NULL)
+	if (m->name == NULL || !is_dns1123_subdomain(m->name))
+		return 0;
+	len = strlen(m->name) + 1 + strlen(node);
+	if (len > POD_NAME_MAX)
+		return diag_add(c->d, 0, 0, "metadata.name", "\"%s\" is too "
+		    "long: with \"-%s\" appended, as every static pod's name "
+		    "is, it has %zu characters, over the limit of %d",
+		    diag_quote(m->name, q, sizeof(q)), node, len, POD_NAME_MAX);
+	if ((name = arena_alloc(c->a, len + 1)) == NULL)
 		return nomem(c);
-	snprintf(name, len, "%s-%s", m->name, node);
+	snprintf(name, len + 1, "%s-%s", m->name, node);
 	m->name = name;
 	return 0;
 }
@@ -220,15 +382,16 @@ defaults_apply(struct arena *a, Spd__Pod *pod, const char *node,
 	size_t		 i;
 	int		 ret = 0;
 
-	if (pod->metadata == NULL)
-		return diag_add(d, 0, 0, "metadata", "required");
+	clear_zero_values(&pod->base);
+	/* a missing metadata or spec is podcheck's to report */
+	if (pod->metadata != NULL) {
+		if (mangle_name(&c, pod->metadata, node) == -1)
+			ret = -1;
+		if (pod->metadata->namespace_ == NULL)
+			pod->metadata->namespace_ = "default";
+	}
 	if (s == NULL)
-		return diag_add(d, 0, 0, "spec", "required");
-	if (mangle_name(&c, pod->metadata, node) == -1)
-		ret = -1;
-	if (pod->metadata->namespace_ == NULL ||
-	    pod->metadata->namespace_[0] == '\0')
-		pod->metadata->namespace_ = "default";
+		return ret;
 	if (s->restartpolicy == NULL)
 		s->restartpolicy = "Always";
 	if (s->dnspolicy == NULL)
@@ -237,6 +400,13 @@ defaults_apply(struct arena *a, Spd__Pod *pod, const char *node,
 		s->has_terminationgraceperiodseconds = 1;
 		s->terminationgraceperiodseconds = DEFAULT_GRACE_SECONDS;
 	}
+	/* the API gives every pod a security context: {} is none */
+	if (s->securitycontext != NULL && is_empty(&s->securitycontext->base))
+		s->securitycontext = NULL;
+	if (s->securitycontext != NULL)
+		for (i = 0; i < s->securitycontext->n_sysctls; i++)
+			if (s->securitycontext->sysctls[i]->value == NULL)
+				s->securitycontext->sysctls[i]->value = "";
 	for (i = 0; i < s->n_containers; i++)
 		if (default_container(&c, s->containers[i], s->hostnetwork) == -1)
 			ret = -1;

@@ -112,23 +112,39 @@ place_diags(struct diags *d, size_t from, const struct ynode *base,
 	}
 }
 
+/*
+ * apiVersion and kind must name a v1 Pod. A key whose value the decoder
+ * already refused (kind: 5) is not reported twice. In a PodList the items
+ * may leave both out, as the API server writes them.
+ */
 static int
-check_type(const char *got, const char *want, const char *field,
-    const struct ynode *root, const char *prefix, struct diags *d)
+check_type(const char **got, const char *want, const char *field,
+    const struct ynode *root, const char *prefix, bool optional,
+    struct diags *d)
 {
-	const struct ynode	*n;
+	const struct ynode	*n, *base;
 	char			 path[64], q[64];
 
 	snprintf(path, sizeof(path), "%s%s%s", prefix, prefix[0] ? "." : "",
 	    field);
-	if (got != NULL && strcmp(got, want) == 0)
+	if (*got != NULL && strcmp(*got, want) == 0)
 		return 0;
+	base = locate(root, prefix);
 	n = locate(root, path);
-	if (got == NULL)
+	if (*got == NULL && (n = map_get(base, field, strlen(field))) != NULL &&
+	    !(n->kind == YN_SCALAR && n->type == YT_NULL))
+		return -1;
+	if (*got == NULL && optional) {
+		*got = want;
+		return 0;
+	}
+	if (n == NULL)
+		n = base;
+	if (*got == NULL)
 		return diag_add(d, n->line, n->col, path,
 		    "required (\"%s\")", want);
 	return diag_add(d, n->line, n->col, path, "must be \"%s\", not \"%s\"",
-	    want, diag_quote(got, q, sizeof(q)));
+	    want, diag_quote(*got, q, sizeof(q)));
 }
 
 static int
@@ -137,20 +153,23 @@ finish_pod(struct parse_result *res, const struct parse_opts *o,
     struct parsed_pod *out)
 {
 	size_t	 from = res->diags.n;
+	bool	 item = prefix[0] != '\0';
 	int	 ret = 0;
 
-	if (check_type(pod->apiversion, "v1", "apiVersion", root, prefix,
-	    &res->diags) == -1)
+	if (check_type((const char **)&pod->apiversion, "v1", "apiVersion",
+	    root, prefix, item, &res->diags) == -1)
 		ret = -1;
-	if (check_type(pod->kind, "Pod", "kind", root, prefix,
-	    &res->diags) == -1)
+	if (check_type((const char **)&pod->kind, "Pod", "kind", root, prefix,
+	    item, &res->diags) == -1)
 		ret = -1;
-	ignored_clear(pod);
-	if (ret == 0 && defaults_apply(&res->arena, pod, o->node_name,
-	    &res->diags) == 0)
-		ret = podcheck_pod(pod, &res->diags);
-	else
-		ret = -1;
+	if (ret == 0) {
+		ignored_clear(pod);
+		if (defaults_apply(&res->arena, pod, o->node_name,
+		    &res->diags) == -1)
+			ret = -1;
+		if (podcheck_pod(pod, &res->diags) == -1)
+			ret = -1;
+	}
 	place_diags(&res->diags, from, locate(root, prefix), prefix);
 	if (ret == -1)
 		return -1;
@@ -179,8 +198,8 @@ parse_list(struct parse_result *res, const struct parse_opts *o,
 	if (decode_message(&res->arena, root, &spd__pod_list__descriptor, "",
 	    &list->base, &res->diags, NULL) == -1)
 		return -1;
-	if (check_type(list->apiversion, "v1", "apiVersion", root, "",
-	    &res->diags) == -1)
+	if (check_type((const char **)&list->apiversion, "v1", "apiVersion",
+	    root, "", false, &res->diags) == -1)
 		return -1;
 	if (list->n_items > PODLIST_MAX_ITEMS)
 		return diag_add(&res->diags, root->line, root->col, "items",
@@ -207,10 +226,14 @@ parse_root(struct parse_result *res, const struct parse_opts *o,
 	const struct ynode	*kind;
 	Spd__Pod		*pod;
 
+	if (root->kind == YN_SCALAR && root->type == YT_NULL)
+		return diag_add(&res->diags, 0, 0, NULL, "empty manifest (a "
+		    "Pod%s is expected)", o->allow_list ? " or a PodList" : "");
 	if (root->kind != YN_MAP)
 		return diag_add(&res->diags, root->line, root->col, NULL,
-		    "a manifest must be a mapping (a Pod%s)",
-		    o->allow_list ? " or a PodList" : "");
+		    "a manifest must be a mapping (a Pod%s), not a %s",
+		    o->allow_list ? " or a PodList" : "",
+		    root->kind == YN_SEQ ? "list" : "scalar");
 	kind = map_get(root, "kind", 4);
 	if (kind != NULL && kind->kind == YN_SCALAR &&
 	    strcmp(kind->str, "PodList") == 0) {
@@ -227,9 +250,10 @@ parse_root(struct parse_result *res, const struct parse_opts *o,
 		    "manifest needs more memory than its limit allows");
 	if (decode_message(&res->arena, root, &spd__pod__descriptor, "",
 	    &pod->base, &res->diags, NULL) == -1) {
-		check_type(pod->apiversion, "v1", "apiVersion", root, "",
-		    &res->diags);
-		check_type(pod->kind, "Pod", "kind", root, "", &res->diags);
+		check_type((const char **)&pod->apiversion, "v1",
+		    "apiVersion", root, "", false, &res->diags);
+		check_type((const char **)&pod->kind, "Pod", "kind", root, "",
+		    false, &res->diags);
 		return -1;
 	}
 	if (finish_pod(res, o, pod, root, "", &res->pods[0]) == -1)
@@ -247,13 +271,17 @@ parser_parse(const uint8_t *buf, size_t len, const struct parse_opts *o,
 	size_t		 cap;
 
 	memset(res, 0, sizeof(*res));
+	if (len > max) {
+		arena_init(&res->arena, 0);
+		/* the reader may have stopped at max + 1: the size is unknown */
+		return diag_add(&res->diags, 0, 0, NULL,
+		    "manifest is larger than the limit of %zu bytes", max);
+	}
 	cap = len * PARSE_ARENA_FACTOR;
 	arena_init(&res->arena, cap > PARSE_ARENA_MIN ? cap : PARSE_ARENA_MIN);
-	if (len > max)
-		return diag_add(&res->diags, 0, 0, NULL,
-		    "manifest is %zu bytes, over the limit of %zu", len, max);
 	if (len == 0)
-		return diag_add(&res->diags, 0, 0, NULL, "empty manifest");
+		return diag_add(&res->diags, 0, 0, NULL, "empty manifest (a "
+		    "Pod%s is expected)", o->allow_list ? " or a PodList" : "");
 	res->json = looks_like_json(buf, len);
 	if (ytree_parse(&res->arena, &limits, buf, len, res->json, &root,
 	    &res->diags) == -1)

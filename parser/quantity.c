@@ -2,15 +2,16 @@
  * Kubernetes quantities ("500m", "64Mi", "1.5", "1e3") as thousandths of a
  * unit, the precision the API keeps; a finer fraction rounds up, as the
  * API server's does. 128-bit arithmetic keeps every step exact, and a
- * result beyond int64 is an error, never a wrap.
+ * result beyond int64 is QUANTITY_RANGE, never a wrap.
  */
+#include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 
 #include "parser.h"
 
-#define QTY_MAX_DIGITS	30
-#define QTY_MAX_EXP	40
+#define QTY_MAX_DIGITS	30	/* significant digits kept */
+#define QTY_EXP_CLAMP	1000	/* beyond this an exponent changes nothing */
 
 typedef unsigned __int128 u128;
 
@@ -25,6 +26,7 @@ static const struct {
 	{ "G", 9, 0 }, { "T", 12, 0 }, { "P", 15, 0 }, { "E", 18, 0 },
 };
 
+/* [+-]digits; a huge exponent is clamped, its effect is the same. */
 static int
 parse_exponent(const char *s, int *exp)
 {
@@ -35,12 +37,11 @@ parse_exponent(const char *s, int *exp)
 	if (*s == '\0')
 		return -1;
 	for (; *s != '\0'; s++) {
-		if (*s < '0' || *s > '9' || v > QTY_MAX_EXP)
+		if (*s < '0' || *s > '9')
 			return -1;
-		v = v * 10 + (*s - '0');
+		if (v < QTY_EXP_CLAMP)
+			v = v * 10 + (*s - '0');
 	}
-	if (v > QTY_MAX_EXP)
-		return -1;
 	*exp = neg ? -v : v;
 	return 0;
 }
@@ -50,16 +51,17 @@ parse_suffix(const char *s, int *exp10, int *exp2)
 {
 	size_t i;
 
-	if (*s == 'e' || *s == 'E') {
-		*exp2 = 0;
-		return parse_exponent(s + 1, exp10);
-	}
+	/* the table first: "E" and "Ei" are suffixes, "e3" an exponent */
 	for (i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++)
 		if (strcmp(s, suffixes[i].suffix) == 0) {
 			*exp10 = suffixes[i].exp10;
 			*exp2 = suffixes[i].exp2;
 			return 0;
 		}
+	if (*s == 'e' || *s == 'E') {
+		*exp2 = 0;
+		return parse_exponent(s + 1, exp10);
+	}
 	return -1;
 }
 
@@ -67,7 +69,9 @@ int
 quantity_parse(const char *s, int64_t *milli)
 {
 	u128	 v = 0, limit = (u128)1 << 100, pow;
-	int	 neg = 0, digits = 0, frac = 0, in_frac = 0, any = 0, exp10, exp2;
+	int	 digits = 0, frac = 0, exp10, exp2;
+	bool	 neg = false, in_frac = false, any = false, range = false;
+	bool	 sticky = false;	/* a dropped fraction digit was not 0 */
 
 	if (*s == '+' || *s == '-')
 		neg = *s++ == '-';
@@ -75,14 +79,20 @@ quantity_parse(const char *s, int64_t *milli)
 		if (*s == '.') {
 			if (in_frac)
 				return -1;
-			in_frac = 1;
+			in_frac = true;
 			continue;
 		}
-		any = 1;
+		any = true;
 		if (v == 0 && *s == '0' && !in_frac)
 			continue;	/* leading zeros cost no precision */
-		if (++digits > QTY_MAX_DIGITS)
-			return -1;
+		if (digits == QTY_MAX_DIGITS) {
+			/* 31 whole digits exceed int64 whatever the suffix */
+			if (!in_frac)
+				range = true;
+			sticky |= *s != '0';
+			continue;
+		}
+		digits++;
 		v = v * 10 + (u128)(*s - '0');
 		frac += in_frac;
 	}
@@ -90,20 +100,30 @@ quantity_parse(const char *s, int64_t *milli)
 		return -1;
 	if (parse_suffix(s, &exp10, &exp2) == -1)
 		return -1;
+	if (v == 0 && !sticky) {
+		*milli = 0;
+		return 0;
+	}
+	if (range)
+		return QUANTITY_RANGE;
 	exp10 += 3 - frac;
 	for (; exp2 > 0; exp2--)
 		if ((v <<= 1) > limit)
-			return -1;
+			return QUANTITY_RANGE;
 	for (; exp10 > 0; exp10--)
 		if ((v *= 10) > limit)
-			return -1;
+			return QUANTITY_RANGE;
 	if (exp10 < 0) {
 		for (pow = 1; exp10 < 0 && pow < limit; exp10++)
 			pow *= 10;
-		v = exp10 < 0 ? (v != 0) : (v + pow - 1) / pow;
-	}
+		if (exp10 < 0)
+			v = 1;	/* below a thousandth: rounds up to one */
+		else
+			v = v / pow + (v % pow != 0 || sticky);
+	} else if (sticky)
+		v++;
 	if (v > (u128)INT64_MAX)
-		return -1;
+		return QUANTITY_RANGE;
 	*milli = neg ? -(int64_t)v : (int64_t)v;
 	return 0;
 }

@@ -5,6 +5,7 @@
  * of the subtree it repeats, and the walk stops at the first limit.
  */
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,6 +53,7 @@ build_path(const struct builder *b, char *buf, size_t len)
 {
 	const struct frame	*f;
 	const struct ynode	*key;
+	char			 q[DIAG_PATH_MAX];
 	size_t			 i, o = 0;
 	int			 n;
 
@@ -62,8 +64,10 @@ build_path(const struct builder *b, char *buf, size_t len)
 			n = snprintf(buf + o, len - o, "[%zu]", f->n);
 		else if (f->n % 2 == 1) {
 			key = f->items[f->n - 1];
+			/* a key is shown escaped, so it cannot break the line */
 			n = snprintf(buf + o, len - o, "%s%s", o > 0 ? "." : "",
-			    key->str);
+			    key->kind == YN_SCALAR ? diag_quote(key->str, q,
+			    sizeof(q)) : "?");
 		} else
 			break;
 		if (n < 0)
@@ -182,6 +186,51 @@ resolve_plain(const char *s, size_t len)
 	return YT_STR;
 }
 
+/*
+ * What YAML 1.1, which the kubelet's decoder speaks, makes of a plain
+ * scalar that the core schema reads as a string: yes, no, on, off, y and
+ * n are booleans there, and 0b1010, 0X1F or 1_000 are numbers. Such a
+ * value is refused wherever it lands, so that a manifest cannot mean one
+ * thing to this agent and another to a kubelet.
+ */
+static enum ytype
+resolve_yaml11(const char *s, size_t len)
+{
+	static const char *const bools[] = { "y", "Y", "yes", "Yes", "YES",
+	    "n", "N", "no", "No", "NO", "on", "On", "ON", "off", "Off", "OFF",
+	    NULL };
+	char	digits[64];
+	size_t	i, o = 0, j = 0;
+
+	if (is_one_of(s, len, bools))
+		return YT_BOOL;
+	if (len >= sizeof(digits))
+		return YT_STR;
+	for (i = 0; i < len; i++)
+		if (s[i] != '_')
+			digits[o++] = s[i];
+	if (o == 0)
+		return YT_STR;
+	if (digits[0] == '-' || digits[0] == '+')
+		j++;
+	if (o - j > 2 && digits[j] == '0' && strchr("xXoObB",
+	    digits[j + 1]) != NULL) {
+		const char *set = strchr("xX", digits[j + 1]) != NULL ?
+		    "0123456789abcdefABCDEF" : strchr("oO", digits[j + 1]) !=
+		    NULL ? "01234567" : "01";
+
+		for (i = j + 2; i < o; i++)
+			if (strchr(set, digits[i]) == NULL)
+				return YT_STR;
+		return YT_INT;
+	}
+	if (match_int(digits, o))
+		return YT_INT;
+	if (match_float(digits, o))
+		return YT_FLOAT;
+	return YT_STR;
+}
+
 /* JSON's own literals; anything else unquoted is not JSON. */
 static bool
 json_literal(const char *s, size_t len, enum ytype *t)
@@ -207,7 +256,7 @@ json_literal(const char *s, size_t len, enum ytype *t)
 
 static int
 check_tag(struct builder *b, const yaml_mark_t *m, const char *tag,
-    enum ykind kind, enum ytype *type)
+    enum ykind kind, const char *v, size_t len, enum ytype *type)
 {
 	static const struct {
 		const char	*name;
@@ -219,32 +268,46 @@ check_tag(struct builder *b, const yaml_mark_t *m, const char *tag,
 		{ "null", YN_SCALAR, YT_NULL }, { "map", YN_MAP, YT_STR },
 		{ "seq", YN_SEQ, YT_STR },
 	};
-	size_t i;
+	enum ytype	 t;
+	char		 q[80], shown[80];
+	size_t		 i;
 
 	if (tag == NULL)
 		return 0;
 	if (b->json)
 		return yerr(b, m->line + 1, m->column + 1,
 		    "JSON has no tags");
+	snprintf(shown, sizeof(shown), "%s", tag);
 	if (strncmp(tag, TAG_PREFIX, strlen(TAG_PREFIX)) == 0) {
 		tag += strlen(TAG_PREFIX);
+		snprintf(shown, sizeof(shown), "!!%s", tag);
 		for (i = 0; i < sizeof(core) / sizeof(core[0]); i++) {
-			if (strcmp(core[i].name, tag) != 0 ||
-			    core[i].kind != kind)
+			if (strcmp(core[i].name, tag) != 0)
 				continue;
-			if (kind == YN_SCALAR && *type != core[i].type &&
-			    core[i].type != YT_STR)
+			if (core[i].kind != kind)
 				return yerr(b, m->line + 1, m->column + 1,
-				    "value does not match its tag !!%s",
-				    tag);
-			if (kind == YN_SCALAR)
+				    "a %s cannot have the tag !!%s",
+				    kind == YN_MAP ? "mapping" : kind == YN_SEQ ?
+				    "list" : "scalar", tag);
+			if (kind != YN_SCALAR || core[i].type == YT_STR) {
 				*type = core[i].type;
+				return 0;
+			}
+			/* !!int "80" is 80; the text must still be an int */
+			t = resolve_plain(v, len);
+			if (t != core[i].type && !(t == YT_INT &&
+			    core[i].type == YT_FLOAT))
+				return yerr(b, m->line + 1, m->column + 1,
+				    "\"%s\" does not match its tag !!%s",
+				    diag_quote(v, q, sizeof(q)), tag);
+			*type = core[i].type;
 			return 0;
 		}
 	}
 	return yerr(b, m->line + 1, m->column + 1,
-	    "tag \"%.64s\" is not in the YAML core schema (only !!str, !!int, "
-	    "!!float, !!bool, !!null, !!map and !!seq are accepted)", tag);
+	    "tag %s is not in the YAML core schema (only !!str, !!int, "
+	    "!!float, !!bool, !!null, !!map and !!seq are accepted)",
+	    diag_quote(shown, q, sizeof(q)));
 }
 
 static int
@@ -331,17 +394,20 @@ on_scalar(struct builder *b, const yaml_event_t *ev)
 {
 	const yaml_mark_t	*m = &ev->start_mark;
 	const char		*v = (const char *)ev->data.scalar.value;
+	const char		*tag = (const char *)ev->data.scalar.tag;
 	size_t			 len = ev->data.scalar.length;
 	struct ynode		*n;
 	enum ytype		 type = YT_STR;
+	bool			 plain;
 
+	plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
 	if (len > b->lim->max_scalar)
 		return yerr(b, m->line + 1, m->column + 1,
 		    "value longer than %zu bytes", b->lim->max_scalar);
 	if (memchr(v, '\0', len) != NULL)
 		return yerr(b, m->line + 1, m->column + 1,
 		    "value contains a NUL character");
-	if (ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE) {
+	if (plain) {
 		if (b->json && !json_literal(v, len, &type))
 			return yerr(b, m->line + 1, m->column + 1,
 			    "JSON strings must be double-quoted");
@@ -351,8 +417,7 @@ on_scalar(struct builder *b, const yaml_event_t *ev)
 	    ev->data.scalar.style != YAML_DOUBLE_QUOTED_SCALAR_STYLE)
 		return yerr(b, m->line + 1, m->column + 1,
 		    "JSON strings must be double-quoted");
-	if (check_tag(b, m, (const char *)ev->data.scalar.tag, YN_SCALAR,
-	    &type) == -1)
+	if (check_tag(b, m, tag, YN_SCALAR, v, len, &type) == -1)
 		return -1;
 	if (count_nodes(b, 1, m) == -1)
 		return -1;
@@ -361,6 +426,9 @@ on_scalar(struct builder *b, const yaml_event_t *ev)
 		return nomem(b, m);
 	n->len = len;
 	n->type = type;
+	n->plain = plain && tag == NULL;
+	n->type11 = n->plain && !b->json && type == YT_STR ?
+	    resolve_yaml11(v, len) : type;
 	n->complete = true;
 	if (remember_anchor(b, m, (const char *)ev->data.scalar.anchor, n) == -1)
 		return -1;
@@ -386,7 +454,7 @@ on_start(struct builder *b, const yaml_event_t *ev, enum ykind kind)
 	if (b->depth == b->lim->max_depth)
 		return yerr(b, m->line + 1, m->column + 1,
 		    "nested deeper than %zu levels", b->lim->max_depth);
-	if (check_tag(b, m, tag, kind, &unused) == -1 ||
+	if (check_tag(b, m, tag, kind, NULL, 0, &unused) == -1 ||
 	    count_nodes(b, 1, m) == -1)
 		return -1;
 	if ((n = new_node(b, kind, m)) == NULL)
@@ -399,45 +467,105 @@ on_start(struct builder *b, const yaml_event_t *ev, enum ykind kind)
 	return 0;
 }
 
+struct keyref {
+	const struct ynode	*key;
+	size_t			 i;	/* position in the mapping */
+};
+
+static bool
+same_key(const struct ynode *x, const struct ynode *y)
+{
+	return x->len == y->len && memcmp(x->str, y->str, x->len) == 0;
+}
+
+/* Equal keys sort together, in the order they were written. */
+static int
+cmp_keyref(const void *a, const void *b)
+{
+	const struct keyref	*x = a, *y = b;
+	int			 c;
+
+	if (x->key->len != y->key->len)
+		return x->key->len < y->key->len ? -1 : 1;
+	if ((c = memcmp(x->key->str, y->key->str, x->key->len)) != 0)
+		return c;
+	return x->i < y->i ? -1 : x->i > y->i;
+}
+
+static int
+key_error(struct builder *b, const struct ynode *k)
+{
+	char q[96];
+
+	if (k->kind != YN_SCALAR)
+		return yerr(b, k->line, k->col, "mapping keys must be strings, "
+		    "not %s", k->kind == YN_MAP ? "mappings" : "lists");
+	if (k->type == YT_NULL && k->len == 0)
+		return yerr(b, k->line, k->col, "a mapping key is missing");
+	if (k->type != YT_STR)
+		return yerr(b, k->line, k->col, "mapping key %s is read as %s; "
+		    "keys must be strings (quote it)", diag_quote(k->str, q,
+		    sizeof(q)), k->type == YT_INT ? "an integer" :
+		    k->type == YT_FLOAT ? "a number" : k->type == YT_BOOL ?
+		    "a boolean" : "null");
+	if (k->plain && k->len == 2 && memcmp(k->str, "<<", 2) == 0)
+		return yerr(b, k->line, k->col, "merge keys (<<) are not "
+		    "accepted: write the fields out");
+	if (k->type11 != YT_STR)
+		return yerr(b, k->line, k->col, "mapping key %s is %s to YAML "
+		    "1.1 readers such as the kubelet; keys must be strings "
+		    "(quote it)", diag_quote(k->str, q, sizeof(q)),
+		    k->type11 == YT_BOOL ? "a boolean" : "a number");
+	return 0;
+}
+
+/*
+ * Keys must be strings and unique. Duplicates are found by sorting, so a
+ * mapping of max_items keys costs n log n, not n squared.
+ */
 static int
 check_map_keys(struct builder *b, struct ynode *map)
 {
-	struct ynode	*k, *other;
-	size_t		 i, j;
+	struct keyref	*refs;
+	const struct ynode *k, *first = NULL;
+	char		 path[DIAG_PATH_MAX], q[96];
+	size_t		 i, dup = SIZE_MAX, o;
 
+	for (i = 0; i < map->n; i++)
+		if (key_error(b, map->items[2 * i]) == -1)
+			return -1;
+	if (map->n < 2)
+		return 0;
+	if ((refs = reallocarray(NULL, map->n, sizeof(*refs))) == NULL)
+		fatal("ytree");
 	for (i = 0; i < map->n; i++) {
-		k = map->items[2 * i];
-		if (k->kind != YN_SCALAR || k->type == YT_NULL)
-			return yerr(b, k->line, k->col,
-			    "mapping keys must be strings");
-		if (k->len == 2 && memcmp(k->str, "<<", 2) == 0 &&
-		    k->type == YT_STR)
-			return yerr(b, k->line, k->col,
-			    "merge keys (<<) are not accepted: write the "
-			    "fields out");
-		/*
-		 * Quadratic, but bounded by max_items and run once per
-		 * mapping; real manifests have a handful of keys each.
-		 */
-		for (j = 0; j < i; j++) {
-			other = map->items[2 * j];
-			if (other->len == k->len &&
-			    memcmp(other->str, k->str, k->len) == 0) {
-				char path[DIAG_PATH_MAX], q[96];
-				size_t o;
-
-				build_path(b, path, sizeof(path));
-				o = strlen(path);
-				snprintf(path + o, sizeof(path) - o, "%s%s",
-				    o > 0 ? "." : "", k->str);
-				return diag_add(b->d, k->line, k->col, path,
-				    "duplicate key \"%s\" (first at line %u)",
-				    diag_quote(k->str, q, sizeof(q)),
-				    other->line);
-			}
-		}
+		refs[i].key = map->items[2 * i];
+		refs[i].i = i;
 	}
-	return 0;
+	qsort(refs, map->n, sizeof(*refs), cmp_keyref);
+	/*
+	 * The second of each run of equal keys is its first repetition; the
+	 * earliest of those in the document is reported, with the key it
+	 * repeats, as a reader going down the file would meet them.
+	 */
+	for (i = 1; i < map->n; i++)
+		if (same_key(refs[i].key, refs[i - 1].key) &&
+		    (i == 1 || !same_key(refs[i - 1].key, refs[i - 2].key)) &&
+		    refs[i].i < dup) {
+			dup = refs[i].i;
+			first = refs[i - 1].key;
+		}
+	free(refs);
+	if (first == NULL)
+		return 0;
+	k = map->items[2 * dup];
+	build_path(b, path, sizeof(path));
+	o = strlen(path);
+	snprintf(path + o, sizeof(path) - o, "%s%s", o > 0 ? "." : "",
+	    diag_quote(k->str, q, sizeof(q)));
+	return diag_add(b->d, k->line, k->col, path,
+	    "duplicate key \"%s\" (first at line %u)", diag_quote(k->str, q,
+	    sizeof(q)), first->line);
 }
 
 static int
@@ -490,20 +618,96 @@ on_alias(struct builder *b, const yaml_event_t *ev)
 	return add_child(b, target, target->weight, m);
 }
 
-static int
-parse_error(struct builder *b, const yaml_parser_t *p)
+void
+text_position(const uint8_t *buf, size_t len, size_t off, unsigned *line,
+    unsigned *col)
 {
-	const yaml_mark_t *m = &p->problem_mark;
+	size_t i;
+
+	*line = 1;
+	*col = 1;
+	for (i = 0; i < off && i < len; i++) {
+		if (buf[i] == '\n') {
+			(*line)++;
+			*col = 1;
+		} else if ((buf[i] & 0xc0) != 0x80)
+			(*col)++;
+	}
+}
+
+/* The byte libyaml's mark points at, found by line and column. */
+static int
+byte_at(const uint8_t *buf, size_t len, const yaml_mark_t *m)
+{
+	size_t	i = 0, line = 0, col = 0;
+
+	for (; i < len && line < m->line; i++)
+		if (buf[i] == '\n')
+			line++;
+	for (; i < len && col < m->column; col++) {
+		if (buf[i] == '\n')
+			return -1;
+		for (i++; i < len && (buf[i] & 0xc0) == 0x80; i++)
+			;
+	}
+	return i < len ? buf[i] : -1;
+}
+
+/*
+ * libyaml's words, made plainer where they are known to puzzle: a tab
+ * used for indentation, a character YAML reserves, bytes that are not
+ * UTF-8 (libyaml reports those by offset, not by line and column).
+ */
+static int
+parse_error(struct builder *b, const yaml_parser_t *p, const uint8_t *buf,
+    size_t len)
+{
+	const yaml_mark_t	*m = &p->problem_mark;
+	const char		*lang = b->json ? "JSON" : "YAML";
+	const char		*problem = p->problem != NULL ? p->problem :
+				    "syntax error";
+	unsigned		 line, col;
+	int			 ch;
 
 	if (p->error == YAML_MEMORY_ERROR)
 		fatalx("libyaml: out of memory");
+	if (p->error == YAML_READER_ERROR) {
+		text_position(buf, len, p->problem_offset, &line, &col);
+		if (strstr(problem, "control characters") != NULL)
+			return diag_add(b->d, line, col, NULL, "control "
+			    "character U+%04X is not allowed (write it as an "
+			    "escape in a double-quoted string)",
+			    (unsigned)p->problem_value);
+		if (strstr(problem, "octet") != NULL && p->problem_value != -1)
+			return diag_add(b->d, line, col, NULL, "not UTF-8 (%s "
+			    "0x%02x): a manifest must be UTF-8 text", problem,
+			    (unsigned)p->problem_value);
+		if (strstr(problem, "character") != NULL &&
+		    p->problem_value != -1)
+			return diag_add(b->d, line, col, NULL, "not UTF-8 (%s "
+			    "U+%04X): a manifest must be UTF-8 text", problem,
+			    (unsigned)p->problem_value);
+		return diag_add(b->d, line, col, NULL, "not UTF-8 (%s): a "
+		    "manifest must be UTF-8 text", problem);
+	}
+	if (strcmp(problem, "found character that cannot start any token") ==
+	    0 && (ch = byte_at(buf, len, m)) != -1) {
+		if (ch == '\t' && b->json)
+			return yerr(b, m->line + 1, m->column + 1, "JSON: a "
+			    "tab before the first '{' is not accepted (libyaml "
+			    "reads JSON as YAML; use spaces)");
+		if (ch == '\t')
+			return yerr(b, m->line + 1, m->column + 1, "YAML: tabs "
+			    "may not be used for indentation (use spaces)");
+		if (ch == '@' || ch == '`')
+			return yerr(b, m->line + 1, m->column + 1, "%s: '%c' "
+			    "is reserved and cannot start a value (quote the "
+			    "value)", lang, ch);
+	}
 	if (p->context != NULL)
-		return yerr(b, m->line + 1, m->column + 1,
-		    "%s: %s %s", b->json ? "JSON" : "YAML", p->problem,
-		    p->context);
-	return yerr(b, m->line + 1, m->column + 1, "%s: %s",
-	    b->json ? "JSON" : "YAML", p->problem != NULL ? p->problem :
-	    "syntax error");
+		return yerr(b, m->line + 1, m->column + 1, "%s: %s %s", lang,
+		    problem, p->context);
+	return yerr(b, m->line + 1, m->column + 1, "%s: %s", lang, problem);
 }
 
 static int
@@ -532,22 +736,66 @@ on_event(struct builder *b, const yaml_event_t *ev, int *docs)
 	}
 }
 
+/*
+ * UTF-8 is checked here rather than left to libyaml, which reports a bad
+ * byte by offset, sometimes at the byte after it: this names the byte that
+ * begins the broken sequence, where an editor shows it. Overlong forms,
+ * surrogates and code points past U+10FFFF are refused, as libyaml does.
+ */
+static int
+check_utf8(struct builder *b, const uint8_t *buf, size_t len)
+{
+	size_t		i = 0, n, k;
+	uint32_t	cp, min;
+	unsigned	line, col;
+
+	while (i < len) {
+		if (buf[i] < 0x80) {
+			i++;
+			continue;
+		}
+		if ((buf[i] & 0xe0) == 0xc0) {
+			n = 2;
+			cp = buf[i] & 0x1f;
+			min = 0x80;
+		} else if ((buf[i] & 0xf0) == 0xe0) {
+			n = 3;
+			cp = buf[i] & 0x0f;
+			min = 0x800;
+		} else if ((buf[i] & 0xf8) == 0xf0) {
+			n = 4;
+			cp = buf[i] & 0x07;
+			min = 0x10000;
+		} else
+			goto bad;
+		if (len - i < n)
+			goto bad;
+		for (k = 1; k < n; k++) {
+			if ((buf[i + k] & 0xc0) != 0x80)
+				goto bad;
+			cp = cp << 6 | (buf[i + k] & 0x3f);
+		}
+		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+			goto bad;
+		i += n;
+	}
+	return 0;
+bad:
+	text_position(buf, len, i, &line, &col);
+	return diag_add(b->d, line, col, NULL, "byte 0x%02x does not begin a "
+	    "valid UTF-8 character: a manifest must be UTF-8 text", buf[i]);
+}
+
 /* A raw NUL is named with its position; libyaml would say less. */
 static int
 check_nul(struct builder *b, const uint8_t *buf, size_t len)
 {
-	const uint8_t	*nul, *p;
-	unsigned	 line = 1, col = 1;
+	const uint8_t	*nul;
+	unsigned	 line, col;
 
 	if ((nul = memchr(buf, '\0', len)) == NULL)
 		return 0;
-	for (p = buf; p < nul; p++) {
-		if (*p == '\n') {
-			line++;
-			col = 1;
-		} else if ((*p & 0xc0) != 0x80)
-			col++;
-	}
+	text_position(buf, len, (size_t)(nul - buf), &line, &col);
 	return diag_add(b->d, line, col, NULL, "NUL byte in manifest");
 }
 
@@ -566,7 +814,14 @@ ytree_parse(struct arena *a, const struct ylimits *lim, const uint8_t *buf,
 	b.lim = lim;
 	b.d = d;
 	b.json = json;
-	if (check_nul(&b, buf, len) == -1)
+	/* a byte order mark is no column: libyaml would count it as one */
+	if (len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0) {
+		buf += 3;
+		len -= 3;
+	}
+	if (check_nul(&b, buf, len) == -1 || check_utf8(&b, buf, len) == -1)
+		return -1;
+	if (json && json_syntax_check(buf, len, lim->max_depth, d) == -1)
 		return -1;
 	if ((b.stack = calloc(lim->max_depth, sizeof(*b.stack))) == NULL)
 		fatal("ytree");
@@ -576,7 +831,7 @@ ytree_parse(struct arena *a, const struct ylimits *lim, const uint8_t *buf,
 	yaml_parser_set_encoding(&p, YAML_UTF8_ENCODING);
 	while (!done) {
 		if (!yaml_parser_parse(&p, &ev)) {
-			parse_error(&b, &p);
+			parse_error(&b, &p, buf, len);
 			goto out;
 		}
 		done = ev.type == YAML_STREAM_END_EVENT;
@@ -587,7 +842,8 @@ ytree_parse(struct arena *a, const struct ylimits *lim, const uint8_t *buf,
 		yaml_event_delete(&ev);
 	}
 	if (b.root == NULL) {
-		diag_add(d, 0, 0, NULL, "empty manifest");
+		diag_add(d, 0, 0, NULL, "empty manifest: nothing but "
+		    "comments and blank lines");
 		goto out;
 	}
 	*root = b.root;

@@ -26,6 +26,8 @@ struct ynode {
 	size_t		  weight;	/* nodes beneath, aliases expanded */
 	const char	 *str;		/* scalars: NUL-free, NUL-terminated */
 	size_t		  len;
+	bool		  plain;	/* scalars: unquoted and untagged */
+	enum ytype	  type11;	/* scalars: what YAML 1.1 reads */
 	struct ynode	**items;	/* seq: n items; map: key, value pairs */
 	size_t		  n;		/* items, or pairs for a map */
 	bool		  complete;
@@ -45,5 +47,17 @@ struct ylimits {
  */
 int	ytree_parse(struct arena *, const struct ylimits *, const uint8_t *,
 	    size_t, bool json, struct ynode **root, struct diags *);
+
+/*
+ * json.c: RFC 8259 syntax, checked on the bytes before libyaml reads them
+ * as YAML's flow style. Nesting deeper than max_depth is left for the tree
+ * builder, which refuses it with the field path.
+ */
+int	json_syntax_check(const uint8_t *, size_t, size_t max_depth,
+	    struct diags *);
+
+/* The line and column (1-based, in characters) of a byte offset. */
+void	text_position(const uint8_t *, size_t len, size_t off, unsigned *line,
+	    unsigned *col);
 
 #endif
