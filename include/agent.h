@@ -170,6 +170,9 @@ void	desired_remove(struct agent *, enum chan_kind, const char *key);
 void	desired_keep(struct desired *, enum chan_kind, const char *key);
 void	desired_free(struct desired *);
 
+/* runtime/volumes.c: mkdir -p */
+int	mkdir_p(const char *path, mode_t);
+
 /* runtime/reconcile.c */
 void	reconcile_init(struct agent *);
 void	reconcile_tick(struct agent *);

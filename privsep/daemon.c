@@ -31,6 +31,8 @@
 #include "audit.h"
 #include "config.h"
 #include "log.h"
+#include "sandbox.h"
+#include "syscall_policy.h"
 
 #define OPEN_BURST	4096	/* a burst of files at once is served */
 #define OPEN_RATE	2000.0	/* a second, after the burst */
@@ -398,30 +400,48 @@ event_loop(struct agent *a)
 	}
 }
 
-/* mkdir -p, root's only: the state and run directories. */
-static void
-ensure_dir(const char *path)
+static char *
+parent_of(struct agent *a, const char *path)
 {
-	char	buf[PATH_MAX], *p;
+	char	*copy, *slash;
 
-	snprintf(buf, sizeof(buf), "%s", path);
-	for (p = buf + 1; ; p++) {
-		if (*p != '/' && *p != '\0')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, 0700) == -1 && errno != EEXIST)
-			fatal("mkdir %s", buf);
-		if (p[0] == '\0' && path[p - buf] == '\0')
-			break;
-		*p = '/';
-	}
+	if (path == NULL || (copy = arena_strdup(&a->cfg_arena, path)) == NULL)
+		return NULL;
+	if ((slash = strrchr(copy, '/')) == NULL)
+		return NULL;
+	if (slash == copy)
+		slash[1] = '\0';
+	else
+		*slash = '\0';
+	return copy;
 }
 
+/*
+ * The runtime's own sandbox, once every fetcher is started and every file
+ * it needs is open: the capabilities its table lists, no_new_privs,
+ * Landlock on its directories, the seccomp allowlist (policy/).
+ */
 static void
 lockdown(struct agent *a)
 {
-	/* privsep/sandbox_runtime.c: capabilities, Landlock, seccomp */
-	(void)a;
+	struct sandbox_policy		p;
+	struct policy_runtime_dirs	d;
+	int				abi;
+
+	memset(&d, 0, sizeof(d));
+	/* the directory's parent: a recreated directory is a new inode */
+	d.manifest_parent = a->manifest_dir[0] != '\0' ?
+	    parent_of(a, a->manifest_dir) : NULL;
+	d.state_dir = a->cfg.statedir;
+	d.log_dir = a->cfg.podlogsdir;
+	d.run_dir = a->cfg.rundir;
+	if (a->cfg.auditlog != NULL && strcmp(a->cfg.auditlog, "-") != 0)
+		d.audit_dir = parent_of(a, a->cfg.auditlog);
+	policy_runtime_sandbox(&p, &d);
+	if (a->cfg.requirelandlock)
+		p.landlock = SANDBOX_LANDLOCK_REQUIRED;
+	abi = sandbox_apply(&p);
+	log_debug("sandboxed (Landlock ABI %d)", abi);
 }
 
 int
@@ -468,8 +488,9 @@ daemon_main(int argc, char **argv)
 	if (a.cfg.staticpodpath == NULL && a.cfg.staticpodurl == NULL)
 		log_warnx("no manifest source configured (staticPodPath, "
 		    "staticPodURL): nothing to run");
-	ensure_dir(a.cfg.statedir);
-	ensure_dir(a.cfg.rundir);
+	if (mkdir_p(a.cfg.statedir, 0700) == -1 ||
+	    mkdir_p(a.cfg.rundir, 0755) == -1)
+		fatal("state or run directory");
 	if (a.cfg.staticpodpath != NULL)
 		locate_manifests(&a);
 	state_load(&a);
@@ -490,6 +511,8 @@ daemon_main(int argc, char **argv)
 		start_url_source(&a, &a.chan[CHAN_URL]);
 	find_host_ip(&a);
 	a.apparmor = apparmor_enabled();
+	if (mkdir_p(a.cfg.podlogsdir, 0755) == -1)
+		fatal("%s", a.cfg.podlogsdir);
 	if (a.audit == NULL && (a.audit = audit_open(a.cfg.auditlog)) == NULL)
 		return EXIT_CONFIG;
 	reconcile_init(&a);

@@ -147,7 +147,6 @@ int	volumes_mounts(struct arena *, const struct agent *,
 	    const char *pod_ip, Runtime__V1__Mount ***, size_t *, char *err,
 	    size_t errlen);
 void	volumes_remove(const struct agent *, const char *uid);
-int	mkdir_p(const char *path, mode_t);
 
 /* status.c */
 void	status_write(struct agent *, struct reconciler *);

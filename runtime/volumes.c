@@ -244,6 +244,7 @@ empty_dir(const struct agent *a, const struct pod_ctx *pc,
 	const Spd__PodSecurityContext	*psc = pc->pod->spec->securitycontext;
 	char				 dir[PATH_MAX];
 	mode_t				 mode = EMPTYDIR_MODE;
+	int				 fd;
 
 	if (v->emptydir->medium != NULL && v->emptydir->medium[0] != '\0')
 		return fail(err, errlen, "volume %s: emptyDir medium %s is not "
@@ -254,15 +255,25 @@ empty_dir(const struct agent *a, const struct pod_ctx *pc,
 	if (mkdir_p(dir, 0755) == -1)
 		return fail(err, errlen, "emptyDir %s: %s", v->name,
 		    strerror(errno));
-	if (psc != NULL && psc->has_fsgroup) {
-		if (chown(dir, (uid_t)-1, (gid_t)psc->fsgroup) == -1)
-			return fail(err, errlen, "emptyDir %s: fsGroup: %s",
-			    v->name, strerror(errno));
-		mode |= S_ISGID;
-	}
-	if (chmod(dir, mode) == -1)
+	/* through an fd that did not follow a link to somewhere else */
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC)) == -1)
 		return fail(err, errlen, "emptyDir %s: %s", v->name,
 		    strerror(errno));
+	if (psc != NULL && psc->has_fsgroup) {
+		if (fchown(fd, (uid_t)-1, (gid_t)psc->fsgroup) == -1) {
+			close(fd);
+			return fail(err, errlen, "emptyDir %s: fsGroup: %s",
+			    v->name, strerror(errno));
+		}
+		mode |= S_ISGID;
+	}
+	if (fchmod(fd, mode) == -1) {
+		close(fd);
+		return fail(err, errlen, "emptyDir %s: %s", v->name,
+		    strerror(errno));
+	}
+	close(fd);
 	return 0;
 }
 
