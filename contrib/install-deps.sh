@@ -10,7 +10,7 @@ packages=(
 	protobuf-c-compiler libseccomp-dev libcap-ng-dev libnghttp2-dev
 	libssl-dev
 	# tests
-	procps coreutils
+	procps coreutils jq
 	# integration tests: a private containerd, images built and served locally
 	containerd runc busybox-static umoci containernetworking-plugins
 	docker-registry skopeo iproute2 iptables util-linux
