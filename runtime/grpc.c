@@ -41,7 +41,8 @@ struct grpc_call {
 	uint32_t	 expect;	/* message length from its prefix */
 	int		 http_status;	/* 0 until :status */
 	int		 headers;	/* the response HEADERS arrived */
-	int		 trailers;	/* the server ended its stream */
+	int		 trailers;	/* HEADERS ended the server's stream */
+	int		 ended;		/* the server ended its stream */
 	int		 grpc_status;	/* -1 absent, -2 not a status */
 	char		 ctype[GRPC_CTYPE_MAX];
 	char		 grpc_message[CRI_ERROR_MAX];
@@ -367,7 +368,13 @@ grpc_frame_recv_cb(nghttp2_session *s, const nghttp2_frame *f, void *ud)
 		if (f->headers.cat == NGHTTP2_HCAT_RESPONSE)
 			c->headers = c->http_status >= 200;
 		if (f->hd.flags & NGHTTP2_FLAG_END_STREAM)
-			c->trailers = 1;	/* trailers, or Trailers-Only */
+			c->trailers = c->ended = 1;	/* or Trailers-Only */
+		break;
+	case NGHTTP2_DATA:
+		/* ended without trailers: judged in grpc_finish */
+		if (c->stream_id != 0 && f->hd.stream_id == c->stream_id &&
+		    (f->hd.flags & NGHTTP2_FLAG_END_STREAM))
+			c->ended = 1;
 		break;
 	case NGHTTP2_GOAWAY:
 		g->draining = 1;
@@ -693,7 +700,7 @@ grpc_check_idle(struct grpc *g)
 static int
 grpc_unary_done(const struct grpc *g)
 {
-	return g->cur.closed || g->cur.failed || g->cur.trailers;
+	return g->cur.closed || g->cur.failed || g->cur.ended;
 }
 
 static int
@@ -863,7 +870,7 @@ grpc_finish(struct grpc *g, const uint8_t **reply, size_t *replylen,
 	    c->ctype[16] != ';'))
 		return grpc_err(err, CRI_UNKNOWN,
 		    "the reply is not gRPC (content-type \"%s\")", c->ctype);
-	if (!c->trailers) {
+	if (!c->ended) {
 		if (c->rst_code == NGHTTP2_CANCEL)
 			return grpc_err(err, CRI_CANCELLED,
 			    "the runtime cancelled the call");
@@ -871,7 +878,7 @@ grpc_finish(struct grpc *g, const uint8_t **reply, size_t *replylen,
 		    "stream reset in the middle of the reply (HTTP/2 %s)",
 		    nghttp2_http2_strerror(c->rst_code));
 	}
-	if (c->grpc_status == -1)
+	if (!c->trailers || c->grpc_status == -1)
 		return grpc_err(err, CRI_INTERNAL, "the reply has no grpc-status");
 	if (c->grpc_status < 0 || c->grpc_status > CRI_UNAUTHENTICATED)
 		return grpc_err(err, CRI_UNKNOWN,

@@ -238,13 +238,14 @@ spd_shim_pids() {
 	local p arg prev
 	for p in /proc/[0-9]*; do
 		prev=""
-		while IFS= read -r -d '' arg; do
+		# a process may exit while we look: its cmdline is then gone
+		{ while IFS= read -r -d '' arg; do
 			if [ "$prev" = -address ] && [ "$arg" = "$SPD_CRI_SOCKET" ]; then
 				echo "${p#/proc/}"
 				break
 			fi
 			prev=$arg
-		done <"$p/cmdline" 2>/dev/null
+		done <"$p/cmdline"; } 2>/dev/null
 	done
 }
 
