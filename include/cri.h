@@ -17,6 +17,10 @@
 #include <stdint.h>
 
 #include "arena.h"
+
+#ifdef linux
+#error "the CRI messages have fields named linux: build with -std=c11, not gnu11"
+#endif
 #include "cri.pb-c.h"
 
 #define CRI_DEFAULT_ENDPOINT	"unix:///var/run/crio/crio.sock"
@@ -97,6 +101,8 @@ void		 cri_close(struct cri *);
 void		 cri_disconnect(struct cri *);
 /* Connections made so far: 1 while one connection serves every call. */
 uint64_t	 cri_connections(const struct cri *);
+/* An HTTP/2 PING round trip, connecting first if need be. */
+int		 cri_ping(struct cri *, int timeout_ms, struct cri_error *);
 
 const char	*cri_code_name(int code);
 

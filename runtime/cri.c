@@ -139,6 +139,12 @@ cri_connections(const struct cri *c)
 	return grpc_connections(c->g);
 }
 
+int
+cri_ping(struct cri *c, int timeout_ms, struct cri_error *err)
+{
+	return grpc_ping(c->g, timeout_ms, err);
+}
+
 static void *
 cri_alloc_fn(void *ctx, size_t n)
 {

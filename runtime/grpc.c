@@ -748,7 +748,9 @@ grpc_detach(struct grpc *g, uint32_t code)
 {
 	struct cri_error ignored;
 
-	if (g->h2 != NULL && g->cur.stream_id != 0 && !g->cur.closed) {
+	/* a failed stream was reset when it failed */
+	if (g->h2 != NULL && g->cur.stream_id != 0 && !g->cur.closed &&
+	    !g->cur.failed) {
 		if (nghttp2_submit_rst_stream(g->h2, NGHTTP2_FLAG_NONE,
 		    g->cur.stream_id, code) != 0) {
 			grpc_disconnect(g);
@@ -788,6 +790,7 @@ grpc_prepare(struct grpc *g, const uint8_t *msg, size_t len,
 	return 0;
 }
 
+#define GRPC_NV_TIMEOUT	6	/* grpc-timeout's index in the request headers */
 #define NV(n, v)	{ (uint8_t *)(n), (uint8_t *)(v), sizeof(n) - 1, \
 			  sizeof(v) - 1, NGHTTP2_NV_FLAG_NO_COPY_NAME | \
 			  NGHTTP2_NV_FLAG_NO_COPY_VALUE }
@@ -822,7 +825,7 @@ grpc_submit(struct grpc *g, const char *path, int64_t deadline,
 	if (grpc_timeout_header(ms_left(deadline), timeout,
 	    sizeof(timeout)) == -1)
 		fatalx("grpc: timeout header");
-	nva[6].valuelen = strlen(timeout);
+	nva[GRPC_NV_TIMEOUT].valuelen = strlen(timeout);
 
 	memset(&g->cur, 0, sizeof(g->cur));
 	g->cur.grpc_status = -1;

@@ -1238,6 +1238,9 @@ test_grpc_ping(void)
 	rv = grpc_ping(g, CALL_MS, &err);
 	ok(rv == 0 && grpc_connections(g) == 1, "test_grpc_ping_round_trip (%s)",
 	    err.message);
+	rv = grpc_ping(g, CALL_MS, &err);
+	ok(rv == 0 && grpc_connections(g) == 1,
+	    "test_grpc_second_ping_on_the_same_connection");
 	grpc_free(g);
 	peer_wait(&p);
 	script_free(&sc);
