@@ -193,11 +193,19 @@ $mirror
 EOF
 }
 
-# Starts containerd in its own session and waits for its socket.
+spd_cri_started() {	# times the CRI plugin has finished starting
+	grep -c 'Start streaming server' "$SPD_DIR/containerd.log" 2>/dev/null ||
+		true
+}
+
+# Starts containerd in its own session and waits for its CRI service: the
+# socket answers before the CRI plugin has recovered its state, and CRI
+# calls fail with "server is not initialized yet" until then.
 spd_containerd_start() {
-	local pid i
+	local pid i before
 	mkdir -p "$SPD_DIR/tmp" "$SPD_DIR/runc"
 	rm -f "$SPD_CRI_SOCKET"
+	before=$(spd_cri_started)
 	setsid containerd --config "$SPD_DIR/containerd.toml" \
 		>>"$SPD_DIR/containerd.log" 2>&1 </dev/null &
 	pid=$!
@@ -208,6 +216,7 @@ spd_containerd_start() {
 			spd_die "containerd exited"
 		fi
 		if [ -S "$SPD_CRI_SOCKET" ] &&
+			[ "$(spd_cri_started)" -gt "${before:-0}" ] &&
 			ctr -a "$SPD_CRI_SOCKET" version >/dev/null 2>&1; then
 			return 0
 		fi
