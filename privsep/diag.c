@@ -47,7 +47,8 @@ diag_format(const struct diag *e, const char *file, char *buf, size_t len)
 /*
  * Values from a manifest are shown to operators and written to logs:
  * control characters, quotes and backslashes are escaped and long values
- * cut, so one line stays one line and cannot forge another.
+ * cut, between characters, so one line stays one line of UTF-8 and cannot
+ * forge another.
  */
 const char *
 diag_quote(const char *s, char *buf, size_t len)
@@ -63,6 +64,14 @@ diag_quote(const char *s, char *buf, size_t len)
 	}
 	for (; (c = (unsigned char)*s) != '\0'; s++) {
 		if (o + 5 >= len - 3) {
+			/* never cut a UTF-8 character in two */
+			if ((c & 0xc0) == 0x80) {
+				while (o > 0 &&
+				    ((unsigned char)buf[o - 1] & 0xc0) == 0x80)
+					o--;
+				if (o > 0 && (unsigned char)buf[o - 1] >= 0xc0)
+					o--;
+			}
 			memcpy(buf + o, "...", 3);
 			o += 3;
 			break;
