@@ -8,6 +8,10 @@
  * and given a UID computed here from the bytes as re-packed here.
  */
 #include <sys/time.h>
+#include <sys/wait.h>
+
+#include <poll.h>
+#include <signal.h>
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -228,9 +232,12 @@ m_upsert(struct agent *a, struct channel *c, struct wire_msg *m)
 
 	check_key(a, c, u->key);
 	check_pod(a, c, u->key, u->pod);
-	if (c->kind == CHAN_DIR && (s = find_served(c, u->key)) == NULL)
+	if (c->kind == CHAN_DIR && (s = find_served(c, u->key)) == NULL) {
+		admit_forged(a, c->kind, u->key, u->pod, "a pod for a file the "
+		    "broker never served");
 		violation(c, "pod for %s, which the broker never served",
 		    u->key);
+	}
 	if (c->kind == CHAN_URL && (!u->has_sha256 || u->sha256.len != 32))
 		violation(c, "pod without the body's sha256");
 	len = protobuf_c_message_get_packed_size(&u->pod->base);
@@ -254,12 +261,21 @@ m_remove(struct agent *a, struct channel *c, struct wire_msg *m)
 static void
 m_error(struct agent *a, struct channel *c, struct wire_msg *m)
 {
-	const Spw__SourceError *e = m->w->sourceerror;
+	const Spw__SourceError	*e = m->w->sourceerror;
+	const struct served	*s = NULL;
 
 	if (e->message == NULL || !printable(e->message, SOURCE_MSG_MAX))
 		violation(c, "SOURCE_ERROR without a printable message");
-	if (e->key != NULL) {
+	if (e->key != NULL)
 		check_key(a, c, e->key);
+	/* the broker's own hash of the bytes, where it served them */
+	if (e->key != NULL && c->kind == CHAN_DIR)
+		s = find_served(c, e->key);
+	if (!e->unchanged)
+		admit_source_error(a, c->kind, e->key, e->message, s != NULL ?
+		    s->sha256 : e->has_sha256 && e->sha256.len == 32 ?
+		    e->sha256.data : NULL, s != NULL);
+	if (e->key != NULL) {
 		desired_keep(&a->desired, c->kind, e->key);
 		if (!e->unchanged)
 			log_warnx("%s: %s (the last admitted version, if any, "
@@ -320,6 +336,38 @@ monitor_dispatch(struct agent *a, struct channel *c, struct wire_msg *m)
 	d->handle(a, c, m);
 }
 
+/*
+ * A fetcher's channel closed: it is dying or dead. Say how (a signal, a
+ * seccomp kill, an exit code), waiting for it a moment, then end the
+ * agent; pods are not touched on the way out.
+ */
+static void __attribute__((noreturn))
+lost(const struct channel *c)
+{
+	int	status, i;
+
+	for (i = 0; i < 100; i++) {
+		if (waitpid(c->pid, &status, WNOHANG) == c->pid) {
+			if (WIFSIGNALED(status))
+				log_warnx("%s (pid %ld) was killed by signal "
+				    "%d%s", c->what, (long)c->pid,
+				    WTERMSIG(status), WTERMSIG(status) ==
+				    SIGSYS ? " (a system call its sandbox "
+				    "forbids)" : "");
+			else
+				log_warnx("%s (pid %ld) exited with status %d",
+				    c->what, (long)c->pid, WEXITSTATUS(status));
+			goto out;
+		}
+		(void)poll(NULL, 0, 10);
+	}
+	log_warnx("%s (pid %ld) closed its channel", c->what, (long)c->pid);
+out:
+	log_warnx("exiting: a fetcher is gone; running pods are left as they "
+	    "are");
+	exit(EXIT_LOST_CHILD);
+}
+
 /* Reads what is there; a whole message is dispatched as it completes. */
 void
 monitor_read(struct agent *a, struct channel *c)
@@ -336,11 +384,8 @@ monitor_read(struct agent *a, struct channel *c)
 			return;
 		if (st == WIRE_RX_MORE)
 			continue;
-		if (st == WIRE_RX_EOF) {
-			log_warnx("%s (pid %ld) closed its channel", c->what,
-			    (long)c->pid);
-			exit(EXIT_LOST_CHILD);
-		}
+		if (st == WIRE_RX_EOF)
+			lost(c);
 		if (st == WIRE_RX_ERROR)
 			violation(c, "%s", err);
 		monitor_dispatch(a, c, &m);

@@ -146,13 +146,14 @@ ensure_ready(struct pass *p)
 	struct reconciler		*rc = p->rc;
 	struct cri_runtime_status	 st;
 	Runtime__V1__VersionResponse	*v;
-	struct cri_call			 c = call(p, CRI_SHORT_TIMEOUT_MS);
+	struct cri_call			 c = call(p, CRI_PROBE_TIMEOUT_MS);
 
 	if (rc->ready && rc->checked_conn == cri_connections(rc->cri))
 		return true;
 	rc->ready = false;
 	if (cri_version(rc->cri, &c, &v) == -1) {
-		if (strcmp(rc->not_ready, c.err.message) != 0)
+		/* said once while it is away; the status file keeps the rest */
+		if (rc->not_ready[0] == '\0')
 			log_warnx("CRI runtime %s: %s; waiting for it",
 			    p->a->cfg.containerruntimeendpoint, c.err.message);
 		snprintf(rc->not_ready, sizeof(rc->not_ready), "%s",

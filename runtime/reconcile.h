@@ -28,6 +28,8 @@
 #define CRI_LIST_TIMEOUT_MS	10000
 #define CRI_CREATE_TIMEOUT_MS	240000	/* CRI-O waits on "name is reserved" */
 #define CRI_SHORT_TIMEOUT_MS	30000
+#define CRI_PROBE_TIMEOUT_MS	500	/* while the runtime is away: the
+					   loop must keep serving fetchers */
 #define CRI_PULL_TIMEOUT_MS	600000
 #define STOP_SLACK_MS		15000	/* beyond the grace period */
 #define RECONCILE_ARENA		(64 * 1024 * 1024)
