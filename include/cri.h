@@ -106,7 +106,11 @@ int		 cri_ping(struct cri *, int timeout_ms, struct cri_error *);
 
 const char	*cri_code_name(int code);
 
-/* Each returns 0, or -1 with call->err set. */
+/*
+ * Each returns 0, or -1 with call->err set. Worth retrying later:
+ * CRI_UNAVAILABLE, CRI_DEADLINE_EXCEEDED, and containerd's CRI_UNKNOWN
+ * "server is not initialized yet" in the first moments after it starts.
+ */
 int	cri_version(struct cri *, struct cri_call *,
 	    Runtime__V1__VersionResponse **);
 int	cri_status(struct cri *, struct cri_call *, struct cri_runtime_status *);
