@@ -692,7 +692,8 @@ check_http_get(struct check *c, const Spd__HTTPGetAction *h,
 	if (require_enum(c, "scheme", h->scheme, schemes, "HTTP, HTTPS") == -1)
 		ret = -1;
 	if (h->path == NULL || h->path[0] != '/')
-		ret = bad(c, "path", "must start with '/'");
+		ret = bad(c, "path", "\"%s\" must start with '/'",
+		    h->path != NULL ? q(h->path, b, sizeof(b)) : "");
 	if (h->host != NULL && h->host[0] != '\0' && !is_ip(h->host) &&
 	    !is_dns1123_subdomain(h->host))
 		ret = bad(c, "host", "\"%s\" is not an address or host name",
@@ -753,6 +754,20 @@ check_handler(struct check *c, const Spd__ExecAction *ex,
 	return ret;
 }
 
+/* A number the parser always sets (a default), at least min. */
+static int
+at_least(struct check *c, const char *field, bool has, int64_t v, int64_t min)
+{
+	if (!has)
+		return bad(c, field, "required (%lld or more)", (long long)min);
+	if (v < min && min == 0)
+		return bad(c, field, "%lld is negative", (long long)v);
+	if (v < min)
+		return bad(c, field, "%lld is less than %lld", (long long)v,
+		    (long long)min);
+	return 0;
+}
+
 static int
 check_probe(struct check *c, const char *field, const Spd__Probe *p,
     const Spd__Container *ct, bool success_one)
@@ -765,22 +780,23 @@ check_probe(struct check *c, const char *field, const Spd__Probe *p,
 	old = push(c, "%s", field);
 	ret = check_handler(c, p->exec, p->httpget, p->tcpsocket, p->grpc,
 	    NULL, ct, true);
-	if (!p->has_initialdelayseconds || p->initialdelayseconds < 0)
-		ret = bad(c, "initialDelaySeconds", "must be zero or more");
-	if (!p->has_timeoutseconds || p->timeoutseconds < 1)
-		ret = bad(c, "timeoutSeconds", "must be at least 1");
-	if (!p->has_periodseconds || p->periodseconds < 1)
-		ret = bad(c, "periodSeconds", "must be at least 1");
-	if (!p->has_successthreshold || p->successthreshold < 1)
-		ret = bad(c, "successThreshold", "must be at least 1");
+	ret |= at_least(c, "initialDelaySeconds", p->has_initialdelayseconds,
+	    p->initialdelayseconds, 0);
+	ret |= at_least(c, "timeoutSeconds", p->has_timeoutseconds,
+	    p->timeoutseconds, 1);
+	ret |= at_least(c, "periodSeconds", p->has_periodseconds,
+	    p->periodseconds, 1);
+	if (at_least(c, "successThreshold", p->has_successthreshold,
+	    p->successthreshold, 1) == -1)
+		ret = -1;
 	else if (success_one && p->successthreshold != 1)
-		ret = bad(c, "successThreshold", "must be 1");
-	if (!p->has_failurethreshold || p->failurethreshold < 1)
-		ret = bad(c, "failureThreshold", "must be at least 1");
-	if (p->has_terminationgraceperiodseconds &&
-	    p->terminationgraceperiodseconds < 1)
-		ret = bad(c, "terminationGracePeriodSeconds",
-		    "must be at least 1");
+		ret = bad(c, "successThreshold", "%d is not accepted: a liveness "
+		    "or startup probe needs 1", p->successthreshold);
+	ret |= at_least(c, "failureThreshold", p->has_failurethreshold,
+	    p->failurethreshold, 1);
+	if (p->has_terminationgraceperiodseconds)
+		ret |= at_least(c, "terminationGracePeriodSeconds", 1,
+		    p->terminationgraceperiodseconds, 1);
 	pop(c, old);
 	return ret;
 }
@@ -947,7 +963,7 @@ check_mounts(struct check *c, const Spd__Container *ct, const Spd__PodSpec *s)
 		    strcmp(m->mountpropagation, "Bidirectional") == 0 &&
 		    (ct->securitycontext == NULL ||
 		    !ct->securitycontext->privileged))
-			ret = bad(c, "mountPropagation", "Bidirectional needs "
+			ret = bad(c, "mountPropagation", "\"Bidirectional\" needs "
 			    "a privileged container");
 		pop(c, old);
 	}
@@ -975,8 +991,9 @@ check_ports(struct check *c, const Spd__Container *ct, const Spd__PodSpec *s)
 			ret = -1;
 		else if (s->hostnetwork && p->has_hostport &&
 		    p->hostport != p->containerport)
-			ret = bad(c, "hostPort", "must equal containerPort "
-			    "with hostNetwork");
+			ret = bad(c, "hostPort", "%d must equal containerPort "
+			    "(%d) with hostNetwork", p->hostport,
+			    p->containerport);
 		ret |= require_enum(c, "protocol", p->protocol, protos,
 		    "TCP, UDP, SCTP");
 		if (p->hostip != NULL && !is_ip(p->hostip))
@@ -1254,14 +1271,16 @@ check_volume(struct check *c, const Spd__Volume *v, const Spd__PodSpec *s)
 		return ret;
 	if (!dw->has_defaultmode || dw->defaultmode < 0 ||
 	    dw->defaultmode > MODE_MAX)
-		ret = bad(c, "downwardAPI.defaultMode", "must be between 0 and "
-		    "0777");
+		ret = !dw->has_defaultmode ? bad(c, "downwardAPI.defaultMode",
+		    "required") : bad(c, "downwardAPI.defaultMode", "%#o is not "
+		    "a file mode (0 to 0777)", (unsigned)dw->defaultmode);
 	for (i = 0; i < dw->n_items; i++) {
 		f = dw->items[i];
 		old = push(c, "downwardAPI.items[%zu]", i);
 		ret |= check_rel_path(c, "path", f->path, true);
 		if (f->has_mode && (f->mode < 0 || f->mode > MODE_MAX))
-			ret = bad(c, "mode", "must be between 0 and 0777");
+			ret = bad(c, "mode", "%#o is not a file mode (0 to "
+			    "0777)", (unsigned)f->mode);
 		if ((f->fieldref != NULL) + (f->resourcefieldref != NULL) != 1)
 			ret = bad(c, "", "must specify exactly one of fieldRef "
 			    "or resourceFieldRef");
@@ -1500,12 +1519,12 @@ check_spec(struct check *c, const Spd__PodSpec *s)
 	}
 	ret |= require_enum(c, "restartPolicy", s->restartpolicy, restart,
 	    "Always, OnFailure, Never");
-	if (!s->has_terminationgraceperiodseconds ||
-	    s->terminationgraceperiodseconds < 0)
-		ret = bad(c, "terminationGracePeriodSeconds", "must be zero or "
-		    "more");
-	if (s->has_activedeadlineseconds && s->activedeadlineseconds < 1)
-		ret = bad(c, "activeDeadlineSeconds", "must be at least 1");
+	ret |= at_least(c, "terminationGracePeriodSeconds",
+	    s->has_terminationgraceperiodseconds,
+	    s->terminationgraceperiodseconds, 0);
+	if (s->has_activedeadlineseconds)
+		ret |= at_least(c, "activeDeadlineSeconds", 1,
+		    s->activedeadlineseconds, 1);
 	if (s->hostname != NULL && !is_dns1123_label(s->hostname))
 		ret = bad(c, "hostname", "\"%s\" is not a DNS-1123 label",
 		    q(s->hostname, b, sizeof(b)));

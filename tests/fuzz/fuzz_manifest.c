@@ -7,6 +7,7 @@
  * UBSAN_OPTIONS=halt_on_error=1 so that undefined behaviour stops a run.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "fuzz_manifest.h"
@@ -27,6 +28,39 @@ starts_as_json(const uint8_t *buf, size_t len)
 	return false;
 }
 
+/*
+ * What the runtime will do with an accepted pod: unpack the canonical
+ * bytes, run podcheck again, compute the UID. A pod the parser accepts
+ * and the runtime would refuse, bytes that do not pack back to themselves,
+ * or a UID the runtime would not compute, stop the run.
+ */
+static void
+as_the_runtime(const struct parsed_pod *pp, const struct parse_opts *o)
+{
+	Spd__Pod	*pod;
+	struct diags	 d;
+	uint8_t		*again;
+	size_t		 len;
+	char		 uid[POD_UID_LEN + 1];
+
+	if ((pod = spd__pod__unpack(NULL, pp->canon_len, pp->canon)) == NULL)
+		abort();
+	memset(&d, 0, sizeof(d));
+	if (podcheck_pod(pod, &d) == -1)
+		abort();
+	len = protobuf_c_message_get_packed_size(&pod->base);
+	if (len != pp->canon_len || (again = malloc(len + 1)) == NULL)
+		abort();
+	protobuf_c_message_pack(&pod->base, again);
+	if (memcmp(again, pp->canon, len) != 0)
+		abort();
+	free(again);
+	pod_uid(pp->canon, pp->canon_len, o->node_name, o->source, uid);
+	if (strcmp(uid, pp->uid) != 0)
+		abort();
+	spd__pod__free_unpacked(pod, NULL);
+}
+
 void
 fuzz_manifest(const uint8_t *buf, size_t len, bool json)
 {
@@ -44,5 +78,8 @@ fuzz_manifest(const uint8_t *buf, size_t len, bool json)
 		for (i = 0; i < res.diags.n; i++)
 			diag_format(&res.diags.item[i], "fuzz", line,
 			    sizeof(line));
+	else
+		for (i = 0; i < res.npods; i++)
+			as_the_runtime(&res.pods[i], &o);
 	parse_result_free(&res);
 }
