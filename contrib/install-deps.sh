@@ -14,6 +14,8 @@ packages=(
 	# integration tests: a private containerd, images built and served locally
 	containerd runc busybox-static umoci containernetworking-plugins
 	docker-registry skopeo iproute2 iptables util-linux
+	# URL source tests: a web server, a test CA, signed manifests
+	nginx-light openssl minisign
 )
 
 missing=()
