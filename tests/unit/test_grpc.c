@@ -22,6 +22,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,6 +61,7 @@ struct step {
 	struct blob	 reply;		/* sent when a request has ended */
 	int		 close_after;	/* then cut the connection */
 	int		 hold;		/* never answer this request */
+	int		 delay_ms;	/* answer this late */
 };
 
 struct conn {
@@ -238,17 +240,23 @@ data_message(struct blob *bl, const uint8_t *msg, size_t len, size_t chunk)
 }
 
 static size_t
-version_reply(uint8_t *buf, size_t cap)
+version_reply_named(uint8_t *buf, size_t cap, const char *name)
 {
 	Runtime__V1__VersionResponse v = RUNTIME__V1__VERSION_RESPONSE__INIT;
 
 	v.version = (char *)"0.1.0";
-	v.runtime_name = (char *)"replayed";
+	v.runtime_name = (char *)(uintptr_t)name;
 	v.runtime_version = (char *)"9.9.9";
 	v.runtime_api_version = (char *)"v1";
 	if (runtime__v1__version_response__get_packed_size(&v) > cap)
 		abort();
 	return runtime__v1__version_response__pack(&v, buf);
+}
+
+static size_t
+version_reply(uint8_t *buf, size_t cap)
+{
+	return version_reply_named(buf, cap, "replayed");
 }
 
 /* HEADERS, the Version reply in chunk-byte DATA frames, OK trailers. */
@@ -261,6 +269,20 @@ ok_version(size_t chunk)
 
 	response_headers(&bl);
 	data_message(&bl, msg, n, chunk);
+	trailers(&bl, "0", NULL);
+	return bl;
+}
+
+/* The same, from a runtime that calls itself name. */
+static struct blob
+named_version(const char *name)
+{
+	struct blob	bl = { NULL, 0 };
+	uint8_t		msg[256];
+	size_t		n = version_reply_named(msg, sizeof(msg), name);
+
+	response_headers(&bl);
+	data_message(&bl, msg, n, 16384);
 	trailers(&bl, "0", NULL);
 	return bl;
 }
@@ -523,6 +545,8 @@ peer_main(const struct script *sc, const char *path, int lfd)
 				break;
 			if (st->hold)
 				continue;
+			if (st->delay_ms > 0)
+				poll(NULL, 0, st->delay_ms);
 			if (send_reply(cfd, &st->reply, sid) == -1)
 				r.status |= PEER_IO;
 			if (st->close_after)
@@ -1163,6 +1187,30 @@ test_grpc_deadlines(void)
 	    "test_grpc_timed_out_stream_leaves_the_connection_usable");
 	cri_close(c);
 	peer_wait(&p);
+	script_free(&sc);
+
+	/* the answer to a timed-out call arrives late: it must not be taken */
+	memset(&sc, 0, sizeof(sc));
+	sc.nconns = 1;
+	sc.conns[0].nsteps = 2;
+	sc.conns[0].steps[0].reply = with_preface(named_version("late"));
+	sc.conns[0].steps[0].delay_ms = 400;
+	sc.conns[0].steps[1].reply = named_version("current");
+	peer_start(&p, &sc);
+	c = client(&p);
+	call_init(&call, &a, 200);
+	rv = cri_version(c, &call, &v);
+	if (rv == -1 && call.err.code == CRI_DEADLINE_EXCEEDED) {
+		call_init(&call, &a, CALL_MS);
+		rv = cri_version(c, &call, &v);
+	} else
+		rv = -1;
+	ok(rv == 0 && strcmp(v->runtime_name, "current") == 0 &&
+	    cri_connections(c) == 1,
+	    "test_grpc_late_reply_to_a_timed_out_call_is_ignored (%s)",
+	    rv == 0 ? v->runtime_name : call.err.message);
+	cri_close(c);
+	ok(peer_wait(&p) == 0, "test_grpc_late_reply_peer_content");
 	script_free(&sc);
 	arena_free(&a);
 }
