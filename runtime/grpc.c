@@ -33,6 +33,7 @@
 #define GRPC_HEADER_LIST_MAX	(64 * 1024)	/* what we accept in HEADERS */
 #define GRPC_TIMEOUT_DIGITS	8		/* the spec's limit */
 #define GRPC_CTYPE_MAX		64
+#define GRPC_OUT_BATCH		(64 * 1024)	/* frames gathered for one send */
 
 struct grpc_call {
 	int32_t		 stream_id;	/* 0: no call, frames are ignored */
@@ -58,10 +59,11 @@ struct grpc {
 	int		 fd;
 	nghttp2_session	*h2;
 	int		 draining;	/* GOAWAY seen: no new streams here */
-	int		 io_error;	/* errno of a failed send */
 	int		 ping_acked;
 	struct grpc_call cur;
 
+	uint8_t		*out;		/* frames nghttp2 has serialized */
+	size_t		 outlen, outoff, outcap;
 	uint8_t		*sendbuf;	/* gRPC prefix + request message */
 	size_t		 sendlen, sendcap;
 	uint8_t		*buf;		/* gRPC prefix + reply message */
@@ -144,7 +146,7 @@ grpc_disconnect(struct grpc *g)
 		close(g->fd);
 	g->fd = -1;
 	g->draining = 0;
-	g->io_error = 0;
+	g->outlen = g->outoff = 0;
 }
 
 void
@@ -153,6 +155,7 @@ grpc_free(struct grpc *g)
 	if (g == NULL)
 		return;
 	grpc_disconnect(g);
+	free(g->out);
 	free(g->sendbuf);
 	free(g->buf);
 	free(g->path);
@@ -178,6 +181,11 @@ grpc_release(struct grpc *g)
 		free(g->sendbuf);
 		g->sendbuf = NULL;
 		g->sendcap = 0;
+	}
+	if (g->outcap > GRPC_KEEP_BUF && g->outoff == g->outlen) {
+		free(g->out);
+		g->out = NULL;
+		g->outcap = g->outlen = g->outoff = 0;
 	}
 }
 
@@ -259,27 +267,6 @@ grpc_http_to_code(int status)
 }
 
 /* ---- nghttp2 callbacks: user_data is the struct grpc ---- */
-
-static ssize_t
-grpc_send_cb(nghttp2_session *s, const uint8_t *data, size_t len, int flags,
-    void *ud)
-{
-	struct grpc	*g = ud;
-	ssize_t		 n;
-
-	(void)s;
-	(void)flags;
-	do {
-		n = send(g->fd, data, len, MSG_NOSIGNAL | MSG_DONTWAIT);
-	} while (n == -1 && errno == EINTR);
-	if (n == -1) {
-		if (errno == EAGAIN || errno == EWOULDBLOCK)
-			return NGHTTP2_ERR_WOULDBLOCK;
-		g->io_error = errno;
-		return NGHTTP2_ERR_CALLBACK_FAILURE;
-	}
-	return n;
-}
 
 /* The request body: the gRPC prefix and message, as one buffer. */
 static ssize_t
@@ -544,7 +531,6 @@ grpc_session_new(struct grpc *g, int fd, struct cri_error *err)
 
 	if (nghttp2_session_callbacks_new(&cb) != 0)
 		fatalx("grpc: out of memory");
-	nghttp2_session_callbacks_set_send_callback(cb, grpc_send_cb);
 	nghttp2_session_callbacks_set_on_header_callback(cb, grpc_header_cb);
 	nghttp2_session_callbacks_set_on_frame_recv_callback(cb,
 	    grpc_frame_recv_cb);
@@ -656,17 +642,74 @@ grpc_feed(struct grpc *g, struct cri_error *err)
 	return 0;
 }
 
+/* Copies what nghttp2 has to send into g->out, up to a batch. */
+static int
+grpc_gather(struct grpc *g, struct cri_error *err)
+{
+	const uint8_t	*p;
+	uint8_t		*np;
+	ssize_t		 n;
+	size_t		 ncap;
+
+	while (g->outlen < GRPC_OUT_BATCH) {
+		if ((n = nghttp2_session_mem_send(g->h2, &p)) < 0) {
+			grpc_broken(g, err, "HTTP/2: %s",
+			    nghttp2_strerror((int)n));
+			return -1;
+		}
+		if (n == 0)
+			break;
+		if (g->outlen + (size_t)n > g->outcap) {
+			ncap = g->outcap < 4096 ? 4096 : g->outcap;
+			while (ncap < g->outlen + (size_t)n)
+				ncap *= 2;
+			if ((np = realloc(g->out, ncap)) == NULL)
+				fatal("grpc");
+			g->out = np;
+			g->outcap = ncap;
+		}
+		memcpy(g->out + g->outlen, p, (size_t)n);
+		g->outlen += (size_t)n;
+	}
+	return 0;
+}
+
+/*
+ * Sends what nghttp2 has queued, as few writes as the socket allows: a
+ * request's HEADERS and DATA go out in one. What the socket does not take
+ * now waits in g->out for POLLOUT.
+ */
 static int
 grpc_flush(struct grpc *g, struct cri_error *err)
 {
-	int rv;
+	ssize_t n;
 
-	if ((rv = nghttp2_session_send(g->h2)) != 0) {
-		grpc_broken(g, err, "send: %s", g->io_error != 0 ?
-		    strerror(g->io_error) : nghttp2_strerror(rv));
-		return -1;
+	for (;;) {
+		if (g->outoff == g->outlen) {
+			g->outoff = g->outlen = 0;
+			if (grpc_gather(g, err) == -1)
+				return -1;
+			if (g->outlen == 0)
+				return 0;
+		}
+		n = send(g->fd, g->out + g->outoff, g->outlen - g->outoff,
+		    MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return 0;
+		if (n == -1) {
+			grpc_broken(g, err, "send: %s", strerror(errno));
+			return -1;
+		}
+		g->outoff += (size_t)n;
 	}
-	return 0;
+}
+
+static int
+grpc_want_write(struct grpc *g)
+{
+	return g->outoff < g->outlen || nghttp2_session_want_write(g->h2);
 }
 
 /*
@@ -722,14 +765,13 @@ grpc_run(struct grpc *g, int64_t deadline, int (*done)(const struct grpc *),
 			return RUN_BROKEN;
 		if (done(g))
 			return RUN_DONE;
-		if (!nghttp2_session_want_read(g->h2) &&
-		    !nghttp2_session_want_write(g->h2))
+		if (!nghttp2_session_want_read(g->h2) && !grpc_want_write(g))
 			return grpc_broken(g, err, "ended by the runtime");
 		if ((left = ms_left(deadline)) == 0)
 			return RUN_TIMEOUT;
 		pfd.fd = g->fd;
 		pfd.events = POLLIN;
-		if (nghttp2_session_want_write(g->h2))
+		if (grpc_want_write(g))
 			pfd.events |= POLLOUT;
 		if ((rv = poll(&pfd, 1, left)) == -1) {
 			if (errno == EINTR)
