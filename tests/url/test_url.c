@@ -490,6 +490,35 @@ t_url_serves_one_pod_over_https_with_its_sha256(struct run *r)
 	report(r, "url_serves_one_pod_over_https_with_its_sha256", ok, &f);
 }
 
+/*
+ * By host name: libcurl's resolver thread and glibc's resolver, under the
+ * sandbox the fetcher applied after loading them.
+ */
+static void
+t_url_resolves_a_host_name_in_its_sandbox(struct run *r)
+{
+	struct fetcher	f;
+	Spw__Config	c;
+	char		u[512], sha[65];
+	bool		ok;
+
+	snprintf(u, sizeof(u), "https://localhost:%d/pod.yaml", r->env->https);
+	config_init(&c, u);
+	c.urlcafile = (char *)r->env->ca;
+	file_sha(r->env, "pod.yaml", sha);
+	ok = fetcher_start(r, &f, &c, false) &&
+	    expect(r, &f, "BEGIN") &&
+	    expect(r, &f, "UPSERT default/web-" NODE " %s web-" NODE, sha) &&
+	    expect(r, &f, "END");
+	fetcher_stop(&f);
+	if (ok && !file_has(f.errfile, "sandboxed")) {
+		diagf(r, "%s does not say the fetcher was sandboxed\n",
+		    f.errfile);
+		ok = false;
+	}
+	report(r, "url_resolves_a_host_name_in_its_sandbox", ok, &f);
+}
+
 /* A JSON PodList: every item, keyed namespace/name, one body hash. */
 static void
 t_url_serves_a_json_podlist_keyed_by_namespace_and_name(struct run *r)
@@ -972,6 +1001,7 @@ static const struct tcase {
 	void		(*fn)(struct run *);
 } cases[] = {
 	{ "https", t_url_serves_one_pod_over_https_with_its_sha256 },
+	{ "hostname", t_url_resolves_a_host_name_in_its_sandbox },
 	{ "list", t_url_serves_a_json_podlist_keyed_by_namespace_and_name },
 	{ "304", t_url_304_costs_no_message },
 	{ "change", t_url_changed_body_sends_a_new_view },
