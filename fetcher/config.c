@@ -137,6 +137,10 @@ fill(const Spk__KubeletConfiguration *k, Spw__Config *c, struct diags *d)
 	}
 	if (s == NULL)
 		return ret;
+	if (s->policyfile != NULL)
+		ret = diag_add(d, 0, 0, "staticpodd.policyFile", "not read from "
+		    "here: pass the policy with --policy FILE (root opens it "
+		    "before anything is parsed)");
 	c->nodename = s->nodename;
 	c->user = s->user;
 	c->auditlog = s->auditlog;

@@ -1,13 +1,16 @@
 /*
  * `staticpodd validate [--node-name NAME] [-o json|yaml|name|none]
- *     [--max-bytes N] PATH...`
+ *     [--max-bytes N] [--policy FILE] PATH...`
  *
  * Decides what the agent would decide for each file: the canonical pod, or
  * every error as FILE:LINE:COLUMN: field.path: message. A directory is read
  * as the agent reads its manifest directory: only *.yaml, *.yml and *.json,
  * no dotfiles, in name order, and a pod name defined twice is refused in
- * the later file. Exit 0 when all files are valid, 1 when any is not, 2 for
- * usage and I/O errors.
+ * the later file. With --policy, each valid pod is then judged by the node
+ * policy as the runtime judges it (the same code, policy/), and a refusal
+ * is printed as FILE: policy RULE: field reason. Exit 0 when all files
+ * are valid (and admitted), 1 when any is not, 2 for usage and I/O errors
+ * and a policy file that does not check.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -23,6 +26,7 @@
 #include "fetcher.h"
 #include "log.h"
 #include "names.h"
+#include "policy.h"
 
 #define VALIDATE_FILES_MAX	10000
 
@@ -41,13 +45,16 @@ struct vctx {
 	size_t			 nfiles;
 	size_t			 ngroups;
 	int			 io_error;
+	const char		*policy_file;
+	const char		*first_dir;	/* the manifest directory */
 };
 
 static void
 usage(void)
 {
 	fprintf(stderr, "usage: staticpodd validate [--node-name NAME] "
-	    "[-o json|yaml|name|none] [--max-bytes N] PATH...\n");
+	    "[-o json|yaml|name|none] [--max-bytes N] [--policy FILE] "
+	    "PATH...\n");
 	exit(2);
 }
 
@@ -221,6 +228,61 @@ refuse_duplicates(struct vctx *v)
 	}
 }
 
+/*
+ * The node policy on every valid pod, as the runtime applies it. The
+ * agent's own paths are not known here (no configuration is read): the
+ * first directory named stands for the manifest directory.
+ */
+static int
+judge(struct vctx *v)
+{
+	const Spp__NodePolicy	*msg;
+	struct decoded_doc	 doc;
+	struct policy		 pol;
+	struct policy_host	 h;
+	struct policy_verdict	 verdict;
+	struct diags		 d;
+	char			 dir[PATH_MAX], line[DIAG_PATH_MAX + DIAG_MSG_MAX];
+	size_t			 i, j, k;
+
+	if ((msg = policy_file_open(v->policy_file, &doc)) == NULL)
+		return -1;
+	memset(&h, 0, sizeof(h));
+	memset(&d, 0, sizeof(d));
+	if (v->first_dir != NULL && realpath(v->first_dir, dir) != NULL)
+		h.manifest_dir = dir;
+	h.policy_file = v->policy_file;
+	if ((h.rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC)) == -1)
+		fatal("open /");
+	if (policy_compile(msg, &h, &pol, &d) == -1) {
+		for (i = 0; i < d.n; i++) {
+			diag_format(&d.item[i], v->policy_file, line,
+			    sizeof(line));
+			fprintf(stderr, "%s\n", line);
+		}
+		decoded_doc_free(&doc);
+		close(h.rootfd);
+		return -1;
+	}
+	for (i = 0; i < v->nfiles; i++) {
+		for (j = 0; v->files[i].ok && j < v->files[i].res.npods; j++) {
+			if (policy_admit(&pol, v->files[i].res.pods[j].pod,
+			    &verdict) == 0)
+				continue;
+			for (k = 0; k < verdict.n; k++)
+				diag_add(&v->files[i].res.diags, 0, 0, NULL,
+				    "policy %s: %s", verdict.v[k].rule,
+				    verdict.v[k].reason);
+			v->files[i].res.diags.dropped += verdict.dropped;
+			v->files[i].ok = 0;
+		}
+	}
+	policy_free(&pol);
+	decoded_doc_free(&doc);
+	close(h.rootfd);
+	return 0;
+}
+
 static const char *
 default_node_name(void)
 {
@@ -243,6 +305,7 @@ parse_args(struct vctx *v, int argc, char **argv)
 		{ "node-name", required_argument, NULL, 'n' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "max-bytes", required_argument, NULL, 'm' },
+		{ "policy", required_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -257,6 +320,9 @@ parse_args(struct vctx *v, int argc, char **argv)
 		case 'o':
 			if (output_format_parse(optarg, &v->fmt) == -1)
 				usage();
+			break;
+		case 'p':
+			v->policy_file = optarg;
 			break;
 		case 'm':
 			errno = 0;
@@ -294,8 +360,11 @@ validate_main(int argc, char **argv)
 		return 2;
 	}
 	for (k = optind; k < argc; k++) {
-		if (stat(argv[k], &st) == 0 && S_ISDIR(st.st_mode))
+		if (stat(argv[k], &st) == 0 && S_ISDIR(st.st_mode)) {
+			if (v.first_dir == NULL)
+				v.first_dir = argv[k];
 			add_dir(&v, argv[k]);
+		}
 		else
 			add_file(&v, argv[k]);
 		v.ngroups++;
@@ -303,6 +372,8 @@ validate_main(int argc, char **argv)
 	for (i = 0; i < v.nfiles; i++)
 		parse_one(&v, &v.files[i]);
 	refuse_duplicates(&v);
+	if (v.policy_file != NULL && judge(&v) == -1)
+		return 2;
 	if ((out = calloc(v.nfiles + 1, sizeof(*out))) == NULL)
 		fatal("validate");
 	for (i = 0; i < v.nfiles; i++) {

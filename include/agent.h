@@ -121,6 +121,7 @@ struct agent {
 	char		 host_ip[64];	/* status.hostIP */
 	struct reconciler *rc;
 	struct audit	*audit;
+	struct policy	*policy;	/* the node policy, compiled */
 	bool		 policy_dry_run;
 	bool		 all_ready_seen;
 	bool		 apparmor;	/* the kernel enforces AppArmor */
@@ -143,7 +144,8 @@ int	config_merge(struct agent *, const Spw__Config *file,
 int	proc_open_fetcher(void);
 void	proc_resolve_user(const char *name, uid_t *, gid_t *);
 pid_t	proc_spawn_fetcher(int exe_fd, uid_t, gid_t, const char *role,
-	    int *sock, int config_fd, const char *config_name, int verbose);
+	    int *sock, int config_fd, const char *config_name, int policy_fd,
+	    const char *policy_name, int verbose);
 int	proc_strict_open(const char *path, const char *what);
 
 /* broker.c */
@@ -177,6 +179,20 @@ int	mkdir_p(const char *path, mode_t);
 void	reconcile_init(struct agent *);
 void	reconcile_tick(struct agent *);
 void	reconcile_soon(struct agent *, int ms);
+
+/* runtime/admit.c: the node policy and the audit log */
+struct policy_image_user;
+void	admit_setup(struct agent *, const Spw__Config *, const char *policy_file,
+	    const char *config_file);
+void	admit_pod(struct agent *, struct desired_pod *, const Spd__Pod *);
+int	admit_image_user(struct agent *, struct desired_pod *,
+	    const Spd__Pod *, bool init, size_t index,
+	    const struct policy_image_user *);
+bool	admit_annotation(struct agent *, const char *key);
+void	admit_source_error(struct agent *, enum chan_kind, const char *key,
+	    const char *message, const uint8_t *sha256, bool own);
+void	admit_forged(struct agent *, enum chan_kind, const char *key,
+	    const Spd__Pod *, const char *why);
 
 /* runtime/state.c */
 #define STATE_VIEW_MAX		(64 * 1024 * 1024)

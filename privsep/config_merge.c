@@ -151,6 +151,10 @@ config_merge(struct agent *a, const Spw__Config *file,
 	arena_init(&a->cfg_arena, 4 * 1024 * 1024);
 	spw__config__init(&a->cfg);
 	for (i = 0; i < d->n_fields; i++) {
+		/* the policy: compiled on its own (runtime/admit.c) */
+		if (d->fields[i].type == PROTOBUF_C_TYPE_MESSAGE &&
+		    d->fields[i].label != PROTOBUF_C_LABEL_REPEATED)
+			continue;
 		if (is_set(&d->fields[i], &flags->base))
 			copy_field(a, &d->fields[i], &flags->base);
 		else if (file != NULL && is_set(&d->fields[i], &file->base))

@@ -181,7 +181,7 @@ restart_dir_fetcher(struct agent *a, struct channel *c)
 	if (waitpid(old, &status, 0) == -1)
 		fatal("waitpid");
 	c->pid = proc_spawn_fetcher(a->fetcher_exe, a->fetcher_uid,
-	    a->fetcher_gid, "dir", &c->fd, -1, NULL, a->verbose);
+	    a->fetcher_gid, "dir", &c->fd, -1, NULL, -1, NULL, a->verbose);
 	c->state = CHAN_WAIT_ROLE;
 }
 
@@ -189,7 +189,7 @@ static void
 start_url_source(struct agent *a, struct channel *c)
 {
 	c->pid = proc_spawn_fetcher(a->fetcher_exe, a->fetcher_uid,
-	    a->fetcher_gid, "url", &c->fd, -1, NULL, a->verbose);
+	    a->fetcher_gid, "url", &c->fd, -1, NULL, -1, NULL, a->verbose);
 	send_role(c, SPW__ROLE__KIND__URL, a, NULL, 0);
 }
 
@@ -451,7 +451,7 @@ daemon_main(int argc, char **argv)
 	struct flags	 f;
 	struct channel	*first;
 	struct wire_msg	 m;
-	int		 cfd = -1;
+	int		 cfd = -1, pfd = -1;
 
 	memset(&a, 0, sizeof(a));
 	flags_parse(argc, argv, &f);
@@ -465,6 +465,9 @@ daemon_main(int argc, char **argv)
 	if (f.config_file != NULL &&
 	    (cfd = proc_strict_open(f.config_file, "configuration")) == -1)
 		return EXIT_CONFIG;
+	if (f.policy_file != NULL &&
+	    (pfd = proc_strict_open(f.policy_file, "policy")) == -1)
+		return EXIT_CONFIG;
 	setup_signals(&a);
 	channel_init(&a.chan[CHAN_DIR], CHAN_DIR, "directory fetcher");
 	channel_init(&a.chan[CHAN_URL], CHAN_URL, "URL fetcher");
@@ -474,14 +477,18 @@ daemon_main(int argc, char **argv)
 
 	first = &a.chan[CHAN_DIR];
 	first->pid = proc_spawn_fetcher(a.fetcher_exe, a.fetcher_uid,
-	    a.fetcher_gid, "first", &first->fd, cfd, f.config_file, a.verbose);
+	    a.fetcher_gid, "first", &first->fd, cfd, f.config_file, pfd,
+	    f.policy_file, a.verbose);
 	first->state = CHAN_START;
 	if (cfd != -1)
 		close(cfd);
+	if (pfd != -1)
+		close(pfd);
 	await_config(first, &m);
 	first->state = CHAN_WAIT_ROLE;
 	if (config_merge(&a, m.w->config, &f.cfg) == -1)
 		return EXIT_CONFIG;
+	admit_setup(&a, m.w->config, f.policy_file, f.config_file);
 	notice_ignored(&a.cfg, f.config_file != NULL ? f.config_file : "");
 	wire_msg_free(&m);
 	a.node_name = a.cfg.nodename;

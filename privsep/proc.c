@@ -29,6 +29,7 @@
 #define FETCHER_NAME	"staticpodd-fetcher"
 #define CHILD_SOCK_FD	3
 #define CHILD_CONFIG_FD	4
+#define CHILD_POLICY_FD	5
 
 /*
  * Refuses a file that is not root's or that others may write, as sshd's
@@ -134,23 +135,30 @@ child_env(char **env)
 
 static void __attribute__((noreturn))
 child(int exe_fd, uid_t uid, gid_t gid, const char *role, int sock,
-    int config_fd, const char *config_name, int verbose)
+    int config_fd, const char *config_name, int policy_fd,
+    const char *policy_name, int verbose)
 {
-	char	*argv[8], *env[8];
-	int	 exe, s, c = -1, n = 0;
+	char	*argv[10], *env[8];
+	int	 exe, s, c = -1, p = -1, top, n = 0;
 
 	/* park everything above the fds the fetcher expects, then place */
 	if ((exe = fcntl(exe_fd, F_DUPFD_CLOEXEC, CHILD_FD_HIGH)) == -1 ||
 	    (s = fcntl(sock, F_DUPFD_CLOEXEC, CHILD_FD_HIGH)) == -1 ||
 	    (config_fd != -1 &&
-	    (c = fcntl(config_fd, F_DUPFD_CLOEXEC, CHILD_FD_HIGH)) == -1))
+	    (c = fcntl(config_fd, F_DUPFD_CLOEXEC, CHILD_FD_HIGH)) == -1) ||
+	    (policy_fd != -1 &&
+	    (p = fcntl(policy_fd, F_DUPFD_CLOEXEC, CHILD_FD_HIGH)) == -1))
 		_exit(126);
 	if (dup2(s, CHILD_SOCK_FD) == -1 ||
-	    (c != -1 && dup2(c, CHILD_CONFIG_FD) == -1))
+	    (c != -1 && dup2(c, CHILD_CONFIG_FD) == -1) ||
+	    (p != -1 && dup2(p, CHILD_POLICY_FD) == -1))
 		_exit(126);
+	if (c == -1 && p != -1)
+		(void)close(CHILD_CONFIG_FD);	/* whatever was there */
+	top = p != -1 ? CHILD_POLICY_FD : c != -1 ? CHILD_CONFIG_FD :
+	    CHILD_SOCK_FD;
 	/* all but 0-2, the fetcher's fds and our exe fd (closed at exec) */
-	if (syscall(SYS_close_range, c != -1 ? CHILD_CONFIG_FD + 1 :
-	    CHILD_SOCK_FD + 1, exe - 1, 0) == -1 ||
+	if (syscall(SYS_close_range, top + 1, exe - 1, 0) == -1 ||
 	    syscall(SYS_close_range, exe + 1, ~0U, 0) == -1)
 		_exit(126);
 	sandbox_drop_to_user(uid, gid);
@@ -160,6 +168,10 @@ child(int exe_fd, uid_t uid, gid_t gid, const char *role, int sock,
 	if (config_fd != -1) {
 		argv[n++] = "--config-name";
 		argv[n++] = (char *)config_name;
+	}
+	if (policy_fd != -1) {
+		argv[n++] = "--policy-name";
+		argv[n++] = (char *)policy_name;
 	}
 	if (verbose)
 		argv[n++] = "-v";
@@ -172,7 +184,8 @@ child(int exe_fd, uid_t uid, gid_t gid, const char *role, int sock,
 
 pid_t
 proc_spawn_fetcher(int exe_fd, uid_t uid, gid_t gid, const char *role,
-    int *sock, int config_fd, const char *config_name, int verbose)
+    int *sock, int config_fd, const char *config_name, int policy_fd,
+    const char *policy_name, int verbose)
 {
 	int	sp[2];
 	pid_t	pid;
@@ -184,7 +197,7 @@ proc_spawn_fetcher(int exe_fd, uid_t uid, gid_t gid, const char *role,
 	if (pid == 0) {
 		close(sp[0]);
 		child(exe_fd, uid, gid, role, sp[1], config_fd, config_name,
-		    verbose);
+		    policy_fd, policy_name, verbose);
 	}
 	close(sp[1]);
 	if (fcntl(sp[0], F_SETFL, O_NONBLOCK) == -1)

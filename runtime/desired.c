@@ -31,6 +31,8 @@ static void
 pod_free(struct desired_pod *p)
 {
 	free(p->origin);
+	free(p->policy_rule);
+	free(p->policy_reason);
 	free(p->key);
 	free(p->full_name);
 	free(p->canon);
@@ -219,6 +221,7 @@ desired_upsert(struct agent *a, enum chan_kind k, const char *key,
 	log_info("pod %s (uid %s) desired from %s %s, sha256 %s%s",
 	    p->full_name, p->uid, source_names[k], key, sha,
 	    own ? "" : " (as reported by the URL fetcher)");
+	admit_pod(a, p, pod);
 	resolve(d);
 }
 

@@ -4,7 +4,9 @@
  * directory fetcher; the test is the (compromised) fetcher on the other
  * end. Each hostile message must end the runtime with status 3 and the
  * right reason on stderr; each OPEN the broker must refuse is refused with
- * the right reason, and never blocks. TAP.
+ * the right reason, and never blocks. A well-formed pod the node policy
+ * refuses (the fetcher "validated" it) is refused by the runtime all the
+ * same, and the audit log says so with the broker's own sha256. TAP.
  */
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -31,6 +33,7 @@
 struct harness {
 	char	dir[64];
 	char	errfile[96];
+	char	auditfile[96];
 	pid_t	pid;
 	int	sock;
 };
@@ -70,6 +73,7 @@ run_monitor(struct harness *h, int sock)
 	memset(&a, 0, sizeof(a));
 	a.dirfd = -1;
 	none.statedir = h->dir;
+	none.auditlog = h->auditfile;
 	if (config_merge(&a, NULL, &none) == -1)
 		_exit(101);
 	a.cfg.nodename = NODE;
@@ -77,6 +81,7 @@ run_monitor(struct harness *h, int sock)
 	a.cfg.maxmanifestbytes = 4096;
 	a.node_name = NODE;
 	snprintf(a.manifest_dir, sizeof(a.manifest_dir), "%s", h->dir);
+	admit_setup(&a, NULL, NULL, NULL);	/* the default preset */
 	memset(c, 0, sizeof(*c));
 	c->kind = CHAN_DIR;
 	c->what = "directory fetcher";
@@ -252,6 +257,7 @@ setup_dir(struct harness *h)
 	if (mkdtemp(h->dir) == NULL)
 		abort();
 	snprintf(h->errfile, sizeof(h->errfile), "%s.err", h->dir);
+	snprintf(h->auditfile, sizeof(h->auditfile), "%s.audit", h->dir);
 	write_file(h->dir, "good.yaml", "apiVersion: v1\n", 0600);
 	write_file(h->dir, ".hidden.yaml", "x", 0600);
 	write_file(h->dir, "world.yaml", "x", 0666);
@@ -576,11 +582,275 @@ test_forged(struct harness *h)
 	}
 }
 
+/*
+ * Pods a compromised fetcher might send once it has had a manifest
+ * opened: well-formed, so podcheck passes them, but not for this node.
+ */
+static void
+forge_privileged(Spd__Pod *p)
+{
+	static Spd__SecurityContext sc;
+
+	spd__security_context__init(&sc);
+	sc.has_privileged = 1;
+	sc.privileged = 1;
+	p->spec->containers[0]->securitycontext = &sc;
+}
+
+static void
+forge_host_root(Spd__Pod *p)
+{
+	static Spd__Volume		 v, *vs[1];
+	static Spd__HostPathVolumeSource hp;
+	static Spd__VolumeMount		 m, *ms[1];
+
+	spd__volume__init(&v);
+	spd__host_path_volume_source__init(&hp);
+	spd__volume_mount__init(&m);
+	hp.path = "/";
+	hp.type = "";
+	v.name = "host";
+	v.hostpath = &hp;
+	vs[0] = &v;
+	p->spec->volumes = vs;
+	p->spec->n_volumes = 1;
+	m.name = "host";
+	m.mountpath = "/host";
+	ms[0] = &m;
+	p->spec->containers[0]->volumemounts = ms;
+	p->spec->containers[0]->n_volumemounts = 1;
+}
+
+static const char *forged_dir;	/* the manifest directory, per harness */
+
+static void
+forge_manifest_dir(Spd__Pod *p)
+{
+	forge_host_root(p);
+	p->spec->volumes[0]->hostpath->path = (char *)forged_dir;
+}
+
+static void
+forge_sysctl(Spd__Pod *p, const char *name, const char *value)
+{
+	static Spd__PodSecurityContext	psc;
+	static Spd__Sysctl		s, *ss[1];
+
+	spd__pod_security_context__init(&psc);
+	spd__sysctl__init(&s);
+	s.name = (char *)name;
+	s.value = (char *)value;
+	ss[0] = &s;
+	psc.sysctls = ss;
+	psc.n_sysctls = 1;
+	p->spec->securitycontext = &psc;
+}
+
+static void
+forge_cr8escape(Spd__Pod *p)
+{
+	forge_sysctl(p, "kernel.shm_rmid_forced",
+	    "1+kernel.core_pattern=|/var/lib/x/evil.sh #");
+}
+
+static void
+forge_core_pattern(Spd__Pod *p)
+{
+	forge_sysctl(p, "kernel.core_pattern", "|/var/lib/x/evil.sh");
+}
+
+static void
+forge_nothing(Spd__Pod *p)
+{
+	(void)p;
+}
+
+static void
+hex32(const uint8_t *b, char out[65])
+{
+	size_t i;
+
+	for (i = 0; i < 32; i++)
+		snprintf(out + 2 * i, 3, "%02x", b[i]);
+}
+
+/* The runtime's own hash of good.yaml, as the broker served it. */
+static void
+good_sha256(struct harness *h, char out[65])
+{
+	uint8_t		md[32];
+	unsigned int	n = 0;
+	char		path[256], buf[256];
+	ssize_t		len;
+	int		fd;
+
+	snprintf(path, sizeof(path), "%s/good.yaml", h->dir);
+	if ((fd = open(path, O_RDONLY)) == -1 ||
+	    (len = read(fd, buf, sizeof(buf))) <= 0 ||
+	    EVP_Digest(buf, (size_t)len, md, &n, EVP_sha256(), NULL) != 1)
+		abort();
+	close(fd);
+	hex32(md, out);
+}
+
+/* Waits for an audit line holding every needle; the line, or "". */
+static int
+audit_line(struct harness *h, const char *const *needles, char *line,
+    size_t len)
+{
+	char	buf[16384], *s, *nl;
+	ssize_t	n;
+	int	i, k, fd;
+
+	for (i = 0; i < REPLY_WAIT_MS / 10; i++, usleep(10000)) {
+		if ((fd = open(h->auditfile, O_RDONLY)) == -1)
+			continue;
+		n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		buf[n > 0 ? n : 0] = '\0';
+		for (s = buf; (nl = strchr(s, '\n')) != NULL; s = nl + 1) {
+			*nl = '\0';
+			for (k = 0; needles[k] != NULL; k++)
+				if (strstr(s, needles[k]) == NULL)
+					break;
+			if (needles[k] == NULL) {
+				snprintf(line, len, "%s", s);
+				return 1;
+			}
+		}
+	}
+	snprintf(line, len, "%s", buf);
+	return 0;
+}
+
+static void
+test_policy(struct harness *h)
+{
+	static const struct {
+		const char	*name;
+		void		(*forge)(Spd__Pod *);
+		const char	*decision;
+		const char	*rule;
+		const char	*reason;
+	} cases[] = {
+		{ "runtime_refuses_a_privileged_pod_the_fetcher_passed",
+		    forge_privileged, "refused", "privileged",
+		    "spec.containers[0].securityContext.privileged: privileged "
+		    "containers are not allowed" },
+		{ "runtime_refuses_a_host_root_mount_the_fetcher_passed",
+		    forge_host_root, "refused", "hostPath",
+		    "spec.volumes[0].hostPath.path \\\"/\\\" is not allowed "
+		    "(the host's root filesystem)" },
+		{ "runtime_refuses_a_mount_of_its_manifest_directory",
+		    forge_manifest_dir, "refused", "hostPath",
+		    "is not allowed (it is in the manifest directory" },
+		{ "runtime_refuses_a_sysctl_value_smuggling_core_pattern",
+		    forge_cr8escape, "refused", "sysctls",
+		    "holds '+', which could set another sysctl through the "
+		    "runtime (CVE-2022-0811)" },
+		{ "runtime_refuses_kernel_core_pattern",
+		    forge_core_pattern, "refused", "sysctls",
+		    "spec.securityContext.sysctls[0].name "
+		    "\\\"kernel.core_pattern\\\" is not allowed" },
+		{ "runtime_admits_a_plain_pod_and_audits_it", forge_nothing,
+		    "admitted", NULL, NULL },
+	};
+	char		 sha[65], want_sha[80], want_dec[64], want_rule[64];
+	char		 want_reason[512], want_origin[256], line[16384];
+	char		 err[4096];
+	const char	*needles[8];
+	size_t		 i, k;
+	Spd__Pod	*p;
+	int		 st, found;
+
+	forged_dir = h->dir;
+	good_sha256(h, sha);
+	snprintf(want_sha, sizeof(want_sha), "\"sha256\":\"%s\"", sha);
+	snprintf(want_origin, sizeof(want_origin), "\"origin\":\"%s/good.yaml\"",
+	    h->dir);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		unlink(h->auditfile);
+		start(h);
+		/* the broker serves the file; the fetcher then lies about it */
+		open_case(h, "good.yaml", "ok", "broker_serves_the_file_to_forge");
+		p = make_pod("p-" NODE);
+		cases[i].forge(p);
+		upsert(h, "good.yaml", p, NULL, 0);
+		snprintf(want_dec, sizeof(want_dec), "\"decision\":\"%s\"",
+		    cases[i].decision);
+		k = 0;
+		needles[k++] = want_dec;
+		needles[k++] = want_sha;
+		needles[k++] = "\"sha256Reported\":false";
+		needles[k++] = want_origin;
+		needles[k++] = "\"pod\":\"default/p-" NODE "\"";
+		if (cases[i].rule != NULL) {
+			snprintf(want_rule, sizeof(want_rule), "\"rule\":\"%s\"",
+			    cases[i].rule);
+			snprintf(want_reason, sizeof(want_reason), "%s",
+			    cases[i].reason);
+			needles[k++] = want_rule;
+			needles[k++] = want_reason;
+		}
+		needles[k] = NULL;
+		found = audit_line(h, needles, line, sizeof(line));
+		st = finish(h, err, sizeof(err));
+		tap(found && st == EXIT_LOST_CHILD, cases[i].name,
+		    "no audit record with %s %s; exit %d; audit: %s; stderr: %s",
+		    want_dec, cases[i].rule != NULL ? cases[i].reason : "", st,
+		    line, err);
+	}
+
+	/* a pod for a file the broker never served: audited, then fatal */
+	unlink(h->auditfile);
+	start(h);
+	upsert(h, "other.yaml", make_pod("p-" NODE), NULL, 0);
+	st = ended(h, err, sizeof(err));
+	snprintf(want_origin, sizeof(want_origin),
+	    "\"origin\":\"%s/other.yaml\"", h->dir);
+	needles[0] = "\"decision\":\"refused\"";
+	needles[1] = "\"rule\":\"protocol\"";
+	needles[2] = "a pod for a file the broker never served";
+	needles[3] = want_origin;
+	needles[4] = NULL;
+	found = audit_line(h, needles, line, sizeof(line));
+	tap(found && st == EXIT_LOST_CHILD &&
+	    strstr(err, "which the broker never served") != NULL,
+	    "runtime_refuses_a_pod_attributed_to_a_file_it_did_not_serve",
+	    "exit %d; audit: %s; stderr: %s", st, line, err);
+
+	/* a file that did not parse: audited with the broker's hash */
+	{
+		Spw__Wire		w = SPW__WIRE__INIT;
+		Spw__SourceError	e = SPW__SOURCE_ERROR__INIT;
+
+		unlink(h->auditfile);
+		start(h);
+		open_case(h, "good.yaml", "ok", "broker_serves_the_file_to_fail");
+		e.key = "good.yaml";
+		e.message = "good.yaml:1:1: kind: required";
+		w.body_case = SPW__WIRE__BODY_SOURCE_ERROR;
+		w.sourceerror = &e;
+		send_wire(h, &w, NULL, 0);
+		snprintf(want_origin, sizeof(want_origin),
+		    "\"origin\":\"%s/good.yaml\"", h->dir);
+		needles[0] = "\"decision\":\"source-error\"";
+		needles[1] = want_sha;
+		needles[2] = "\"reason\":\"good.yaml:1:1: kind: required\"";
+		needles[3] = want_origin;
+		needles[4] = NULL;
+		found = audit_line(h, needles, line, sizeof(line));
+		st = finish(h, err, sizeof(err));
+		tap(found, "runtime_audits_a_source_error_with_its_own_hash",
+		    "audit: %s; stderr: %s", line, err);
+	}
+}
+
 int
 main(void)
 {
 	struct harness	h;
-	char		cmd[256];
+	char		cmd[512];
 
 	if (geteuid() != 0) {
 		printf("1..0 # SKIP the broker's owner checks need root "
@@ -593,8 +863,10 @@ main(void)
 	setup_dir(&h);
 	test_broker(&h);
 	test_forged(&h);
+	test_policy(&h);
 	printf("1..%d\n", tap_n);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s' '%s'", h.dir, h.errfile);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s' '%s' '%s'", h.dir, h.errfile,
+	    h.auditfile);
 	if (system(cmd) != 0)
 		tap_failed++;
 	return tap_failed > 0;
