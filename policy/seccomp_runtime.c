@@ -104,6 +104,10 @@ const struct sandbox_syscall policy_runtime_syscalls[] = {
 	SC_ALLOW("wait4", "reap a fetcher, say how it died"),
 	SC_ALLOW("waitid", "reap a fetcher, say how it died"),
 	SC_ALLOW("getpid", "its own pid in logs and status"),
+	SC_ALLOW("sysinfo", "node memory for resourceFieldRef; glibc's "
+	    "qsort sizes its buffer by it"),
+	SC_ALLOW("sched_getaffinity", "node CPUs for resourceFieldRef: glibc "
+	    "asks this when Landlock hides /sys and /proc/stat"),
 	SC_ALLOW("futex", "glibc's locks"),
 	SC_ALLOW("exit_group", "the process ends"),
 };
@@ -116,6 +120,8 @@ const size_t policy_runtime_nsyscalls = NELEMS(policy_runtime_syscalls);
  */
 const int policy_runtime_caps[] = {
 	CAP_CHOWN,	/* fsGroup: an emptyDir gets the pod's group */
+	CAP_FSETID,	/* fsGroup: and keeps its setgid bit, which chmod
+			   drops for a group root is not in */
 	CAP_FOWNER,	/* remove an emptyDir a container filled with its
 			   own 0700 directories: chmod them first */
 };

@@ -19,6 +19,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -39,6 +40,7 @@
 #define READ_MAX	(64 * 1024)	/* bytes a step reads of a file */
 #define HTTPS_TIMEOUT_S	10L
 #define DIRENT_BUF	4096
+#define SORT_NAMES	((size_t)2000)	/* a burst the directory test makes */
 #define SEALS	(F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL)
 
 void
@@ -555,6 +557,147 @@ out:
 	close(fd);
 }
 
+static int
+cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * A burst of files, sorted as fetcher/source_dir.c sorts them: glibc's
+ * qsort sizes its merge buffer by physical memory (sysinfo) once the
+ * array passes a few kilobytes.
+ */
+static void
+op_sort_listing(char *res, size_t len)
+{
+	char	**names;
+	size_t	  i;
+
+	if ((names = calloc(SORT_NAMES, sizeof(*names))) == NULL) {
+		op_errno(res, len, errno);
+		return;
+	}
+	for (i = 0; i < SORT_NAMES; i++)
+		if (asprintf(&names[i], "burst%zu.yaml", SORT_NAMES - i) == -1)
+			names[i] = NULL;
+	for (i = 0; i < SORT_NAMES && names[i] != NULL; i++)
+		;
+	if (i < SORT_NAMES)
+		snprintf(res, len, "asprintf failed");
+	else {
+		qsort(names, SORT_NAMES, sizeof(*names), cmp_names);
+		snprintf(res, len, "ok");
+	}
+	for (i = 0; i < SORT_NAMES; i++)
+		free(names[i]);
+	free(names);
+}
+
+/* What runtime/env.c reads for a resourceFieldRef without a limit. */
+static void
+op_node_resources(char *res, size_t len)
+{
+	long	cpus, pages, psize;
+
+	cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	pages = sysconf(_SC_PHYS_PAGES);
+	psize = sysconf(_SC_PAGESIZE);
+	if (cpus < 1 || pages < 1 || psize < 1)
+		snprintf(res, len, "sysconf: %ld CPUs, %ld pages of %ld", cpus,
+		    pages, psize);
+	else
+		snprintf(res, len, "ok");
+}
+
+/*
+ * fsGroup as runtime/volumes.c does it: the group changed (CAP_CHOWN: it
+ * is not one of root's) and the setgid bit set, which chmod silently
+ * drops without CAP_FSETID for a group the caller is not in.
+ */
+static void
+op_fsgroup(const struct env *e, char *res, size_t len)
+{
+	char		dir[PATH_MAX];
+	struct stat	st;
+	int		fd;
+
+	snprintf(dir, sizeof(dir), "%s/state/fsgroup", e->base);
+	if (mkdir(dir, 0755) == -1) {
+		op_errno_at(res, len, errno, "mkdir");
+		return;
+	}
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC)) == -1) {
+		op_errno_at(res, len, errno, "open");
+		goto out;
+	}
+	if (fchown(fd, (uid_t)-1, POD_FSGROUP) == -1)
+		op_errno_at(res, len, errno, "fchown");
+	else if (fchmod(fd, 02777) == -1 || fstat(fd, &st) == -1)
+		op_errno_at(res, len, errno, "fchmod");
+	else if (st.st_gid != POD_FSGROUP || (st.st_mode & 07777) != 02777)
+		snprintf(res, len, "mode %04o group %u", st.st_mode & 07777,
+		    (unsigned int)st.st_gid);
+	else
+		snprintf(res, len, "ok");
+	close(fd);
+out:
+	if (unlinkat(AT_FDCWD, dir, AT_REMOVEDIR) == -1 &&
+	    strcmp(res, "ok") == 0)
+		op_errno_at(res, len, errno, "unlinkat");
+}
+
+/*
+ * A volume a container filled with its own 0700 directory, removed as
+ * runtime/volumes.c's rm_tree does: opened up with fchmodat (CAP_FOWNER),
+ * listed through fdopendir, emptied with unlinkat.
+ */
+static void
+op_empty_volume(const struct env *e, char *res, size_t len)
+{
+	char		 dir[PATH_MAX];
+	struct dirent	*de;
+	DIR		*d = NULL;
+	int		 dfd = -1, fd = -1;
+
+	snprintf(res, len, "ok");
+	snprintf(dir, sizeof(dir), "%s/state", e->base);
+	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
+		op_errno_at(res, len, errno, "open state");
+		return;
+	}
+	if (fchmodat(dfd, "vol", 0777, 0) == -1) {
+		op_errno_at(res, len, errno, "fchmodat");
+		goto out;
+	}
+	if ((fd = openat(dfd, "vol", O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC)) == -1 || (d = fdopendir(fd)) == NULL) {
+		op_errno_at(res, len, errno, "open vol");
+		goto out;
+	}
+	fd = -1;	/* the DIR owns it */
+	errno = 0;
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		if (unlinkat(dirfd(d), de->d_name, 0) == -1) {
+			op_errno_at(res, len, errno, "unlinkat");
+			goto out;
+		}
+	}
+	if (errno != 0)
+		op_errno_at(res, len, errno, "readdir");
+	else if (unlinkat(dfd, "vol", AT_REMOVEDIR) == -1)
+		op_errno_at(res, len, errno, "unlinkat vol");
+out:
+	if (d != NULL)
+		closedir(d);
+	if (fd != -1)
+		close(fd);
+	close(dfd);
+}
+
 void
 op_run(enum op op, const char *arg, int num, const struct env *e, char *res,
     size_t len)
@@ -611,6 +754,18 @@ op_run(enum op op, const char *arg, int num, const struct env *e, char *res,
 		break;
 	case OP_RECV_PARSE:
 		op_recv_parse(e, res, len);
+		break;
+	case OP_SORT_LISTING:
+		op_sort_listing(res, len);
+		break;
+	case OP_NODE_RESOURCES:
+		op_node_resources(res, len);
+		break;
+	case OP_FSGROUP:
+		op_fsgroup(e, res, len);
+		break;
+	case OP_EMPTY_VOLUME:
+		op_empty_volume(e, res, len);
 		break;
 	default:
 		snprintf(res, len, "unknown op %d", (int)op);

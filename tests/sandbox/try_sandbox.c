@@ -88,6 +88,7 @@ static const char *const profile_name[] = {
 #define PREP_AMBIENT		0x020	/* CAP_NET_RAW inheritable, ambient */
 #define LANDLOCK_REQUIRED	0x040
 #define SECCOMP_TRAP		0x080
+#define PREP_VOLUME		0x100	/* state/vol, filled by uid 1000 */
 
 struct step {
 	enum op		 op;
@@ -195,6 +196,11 @@ static const struct tcase cases[] = {
 	  .proves = "a memfd received over the channel is parsed (libyaml)",
 	  .steps = { { OP_RECV_PARSE, NULL, 0, OK },
 	      { OP_SOCKET, NULL, AF_INET, SIGSYS_ } } },
+	{ .name = "fetcher_dir_sorts_a_burst_of_names",
+	  .profile = PROF_FETCHER_DIR,
+	  .proves = "glibc's qsort of a large listing (it asks sysinfo)",
+	  .steps = { { OP_SORT_LISTING, NULL, 0, OK },
+	      { OP_SOCKET, NULL, AF_INET, SIGSYS_ } } },
 	/* the runtime: uid 0, yet confined */
 	{ .name = "runtime_cannot_read_etc_shadow",
 	  .profile = PROF_RUNTIME,
@@ -232,6 +238,25 @@ static const struct tcase cases[] = {
 	  .proves = "connect to a unix socket path and pass an fd (SCM_RIGHTS)",
 	  .steps = { { OP_CRI_SEND_FD, NULL, 0, OK },
 	      { OP_SOCKET, NULL, AF_INET, SIGSYS_ } } },
+	{ .name = "runtime_reads_node_resources",
+	  .profile = PROF_RUNTIME,
+	  .proves = "sysconf of CPUs and memory, as resourceFieldRef needs",
+	  .steps = { { OP_NODE_RESOURCES, NULL, 0, OK },
+	      { OP_SORT_LISTING, NULL, 0, OK },
+	      { OP_SOCKET, NULL, AF_INET, SIGSYS_ } } },
+	{ .name = "runtime_sets_fsgroup_on_an_emptydir",
+	  .profile = PROF_RUNTIME,
+	  .flags = NEED_LANDLOCK,
+	  .proves = "its capabilities suffice: group change and setgid bit",
+	  .steps = { { OP_FSGROUP, NULL, 0, OK },
+	      { OP_OPEN_READ, "/etc/shadow", 0, EACCES_ } } },
+	{ .name = "runtime_empties_a_volume_a_container_filled",
+	  .profile = PROF_RUNTIME,
+	  .flags = NEED_LANDLOCK | PREP_VOLUME,
+	  .proves = "its capabilities suffice: another user's 0700 "
+	      "directory opened up and removed",
+	  .steps = { { OP_EMPTY_VOLUME, NULL, 0, OK },
+	      { OP_OPEN_READ, "/etc/shadow", 0, EACCES_ } } },
 	{ .name = "runtime_status_keeps_exactly_listed_caps",
 	  .profile = PROF_RUNTIME,
 	  .proves = "CapEff/CapPrm/CapBnd are the policy's list, "
@@ -286,6 +311,10 @@ static const char *const op_name[] = {
 	[OP_STATE_WRITE] = "state file write",
 	[OP_BROKER] = "broker calls", [OP_CRI_SEND_FD] = "CRI socket fd pass",
 	[OP_RECV_PARSE] = "receive and parse",
+	[OP_SORT_LISTING] = "qsort 2000 names",
+	[OP_NODE_RESOURCES] = "sysconf CPUs and memory",
+	[OP_FSGROUP] = "fsGroup on a directory",
+	[OP_EMPTY_VOLUME] = "remove another user's volume",
 };
 
 static const char *
@@ -479,6 +508,23 @@ raise_ambient(void)
 		setup_fail("ambient raise");
 }
 
+/* What a container left: its own 0700 directory, a file inside. */
+static void
+fill_volume(const struct env *e)
+{
+	char	path[PATH_MAX];
+	int	fd;
+
+	snprintf(path, sizeof(path), "%s/state/vol", e->base);
+	if (mkdir(path, 0700) == -1 || chown(path, POD_UID, POD_UID) == -1)
+		setup_fail("volume");
+	snprintf(path, sizeof(path), "%s/state/vol/data", e->base);
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+	    0600)) == -1 || fchown(fd, POD_UID, POD_UID) == -1 ||
+	    close(fd) == -1)
+		setup_fail("volume data");
+}
+
 /* Everything a real process would have done before its sandbox. */
 static void
 prepare(const struct tcase *t, const struct env *e)
@@ -501,6 +547,8 @@ prepare(const struct tcase *t, const struct env *e)
 		setup_fail("setgroups");
 	if (t->flags & PREP_AMBIENT)
 		raise_ambient();
+	if (t->flags & PREP_VOLUME)
+		fill_volume(e);
 	if ((t->flags & PREP_HIDE_LANDLOCK))
 		hide_landlock();
 	if ((t->flags & PREP_THREAD) &&

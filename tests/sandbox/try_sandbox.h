@@ -16,6 +16,8 @@
 #define FETCHER_UID	65534	/* nobody: a user the files do not favour */
 #define FETCHER_GID	65534
 #define HTTPS_BODY	"staticpodd sandbox test\n"
+#define POD_UID		1000	/* a container's user */
+#define POD_FSGROUP	2000	/* a pod's fsGroup: no group of root's */
 #define HTTPS_HOST	"manifests.staticpodd.test"	/* in a private
 							   /etc/hosts */
 
@@ -37,6 +39,10 @@ enum op {
 	OP_BROKER,		/* the runtime's broker calls, end to end */
 	OP_CRI_SEND_FD,		/* connect to the CRI socket, pass an fd */
 	OP_RECV_PARSE,		/* receive a memfd, parse the manifest */
+	OP_SORT_LISTING,	/* qsort a directory's worth of names */
+	OP_NODE_RESOURCES,	/* sysconf: CPUs and memory, as env.c */
+	OP_FSGROUP,		/* an emptyDir given the pod's group, setgid */
+	OP_EMPTY_VOLUME,	/* remove a volume another user filled */
 };
 
 /* What the runner prepared for one case; the child inherits it. */
