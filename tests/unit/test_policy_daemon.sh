@@ -161,6 +161,11 @@ ok validate_with_policy_shows_the_same_decision $? "exit $st: $out"
 out=$("$staticpodd" validate --node-name node1 "$dir/priv.yaml" 2>&1)
 ok validate_without_policy_judges_the_manifest_only $? "$out"
 
+# the documented example admits the example control-plane pod
+out=$("$staticpodd" validate --node-name node1 \
+	--policy "$src/examples/policy.yaml" "$src/examples/etcd-like.yaml" 2>&1)
+ok example_policy_admits_the_example_etcd_pod $? "$out"
+
 run_to_exit() {	# the daemon until it exits by itself (at most 20 s)
 	timeout 20 "$staticpodd" --pod-manifest-path "$dir" \
 		--state-dir "$tmp/state" --run-dir "$tmp/run" \
