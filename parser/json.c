@@ -18,6 +18,7 @@
 #include "ytree.h"
 
 #define JSON_KEY_SHOWN	96	/* bytes of a key kept for the field path */
+#define JSON_KEY_MAX	1024	/* libyaml's longest implicit key */
 
 enum jstate {
 	J_VALUE,		/* a value must come */
@@ -272,7 +273,7 @@ json_syntax_check(const uint8_t *buf, size_t len, size_t max_depth,
 {
 	struct jscan	 s;
 	enum jstate	 st = J_VALUE;
-	size_t		 comma = 0, keystart;
+	size_t		 comma = 0, keystart, keyend = 0;
 	uint8_t		 c;
 	int		 ret = -1;
 
@@ -359,6 +360,19 @@ json_syntax_check(const uint8_t *buf, size_t len, size_t max_depth,
 			keystart = s.off;
 			if (scan_string(&s) == -1)
 				goto out;
+			/*
+			 * libyaml reads a key as YAML's implicit key: at most
+			 * 1024 characters, on the line of its ':'. Valid JSON
+			 * beyond that is refused here with the reason rather
+			 * than with libyaml's puzzling words; no key a pod can
+			 * use is that long.
+			 */
+			if (s.off - keystart > JSON_KEY_MAX) {
+				jerr(&s, keystart, "a key longer than %d bytes is "
+				    "not accepted", JSON_KEY_MAX);
+				goto out;
+			}
+			keyend = s.off;
 			s.stack[s.depth - 1].key = buf + keystart + 1;
 			s.stack[s.depth - 1].keylen = s.off - keystart - 2;
 			st = J_COLON;
@@ -366,6 +380,12 @@ json_syntax_check(const uint8_t *buf, size_t len, size_t max_depth,
 		case J_COLON:
 			if (c != ':' || s.off == len) {
 				unexpected(&s, "':' after the key");
+				goto out;
+			}
+			if (memchr(buf + keyend, '\n', s.off - keyend) != NULL ||
+			    memchr(buf + keyend, '\r', s.off - keyend) != NULL) {
+				jerr(&s, s.off, "the ':' after a key must be on "
+				    "the key's line (libyaml reads JSON as YAML)");
 				goto out;
 			}
 			s.off++;
