@@ -932,7 +932,8 @@ body_done(struct url_source *s, CURLcode rc)
 		poll_fail(s, x, why, NULL);
 		return;
 	}
-	if (SHA256(x->body, x->len, s->cur_sha) == NULL)
+	if (EVP_Digest(x->body, x->len, s->cur_sha, NULL, EVP_sha256(),
+	    NULL) != 1)
 		fatalx("sha256 failed");
 	if (s->have_last && memcmp(s->cur_sha, s->last_sha,
 	    sizeof(s->cur_sha)) == 0) {
