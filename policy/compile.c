@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "podcheck.h"
 #include "policy.h"
@@ -401,12 +402,11 @@ copy_strings(struct policy *p, char **v, size_t n,
 static void
 normalize_cap(char *s)
 {
-	char *p;
+	size_t i, skip = strncasecmp(s, "CAP_", 4) == 0 ? 4 : 0;
 
-	for (p = s; *p != '\0'; p++)
-		*p = (char)toupper((unsigned char)*p);
-	if (strncmp(s, "CAP_", 4) == 0)
-		memmove(s, s + 4, strlen(s + 4) + 1);
+	for (i = 0; s[i + skip] != '\0'; i++)
+		s[i] = (char)toupper((unsigned char)s[i + skip]);
+	s[i] = '\0';
 }
 
 /*
