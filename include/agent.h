@@ -179,6 +179,7 @@ int	mkdir_p(const char *path, mode_t);
 void	reconcile_init(struct agent *);
 void	reconcile_tick(struct agent *);
 void	reconcile_soon(struct agent *, int ms);
+void	reconcile_counters(const struct agent *);
 
 /* runtime/admit.c: the node policy and the audit log */
 struct policy_image_user;

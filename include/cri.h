@@ -105,6 +105,9 @@ uint64_t	 cri_connections(const struct cri *);
 int		 cri_ping(struct cri *, int timeout_ms, struct cri_error *);
 
 const char	*cri_code_name(int code);
+/* Calls made, and the time spent in them, since cri_open. */
+void		 cri_counters(const struct cri *, uint64_t *calls,
+		    uint64_t *busy_us);
 
 /*
  * Each returns 0, or -1 with call->err set. Worth retrying later:

@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <openssl/evp.h>
+
 #include "agent.h"
 #include "config.h"
 #include "log.h"
@@ -106,6 +108,35 @@ check_user(struct diags *d, const char *u)
 	return 0;
 }
 
+/*
+ * A minisign public key: base64 of "Ed", an 8-byte key id and a 32-byte
+ * Ed25519 key. Checked here so a bad one is a configuration error at
+ * start, not a URL fetcher that stops later.
+ */
+static int
+check_minisign_key(struct diags *d, const Spw__Config *c)
+{
+	unsigned char	raw[64];
+	int		n;
+
+	if (c->urlsignaturepublickey == NULL) {
+		if (c->urlsignatureurl != NULL)
+			return diag_add(d, 0, 0, "staticpodd.urlSignatureURL",
+			    "needs staticpodd.urlSignaturePublicKey");
+		return 0;
+	}
+	if (strlen(c->urlsignaturepublickey) != 56 ||
+	    strspn(c->urlsignaturepublickey, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz0123456789+/=") != 56 ||
+	    (n = EVP_DecodeBlock(raw, (const unsigned char *)
+	    c->urlsignaturepublickey, 56)) != 42 || raw[0] != 'E' ||
+	    raw[1] != 'd')
+		return diag_add(d, 0, 0, "staticpodd.urlSignaturePublicKey",
+		    "is not a minisign public key (the base64 line of a "
+		    "minisign .pub file, 56 characters starting RW)");
+	return 0;
+}
+
 int
 config_check(const Spw__Config *c, struct diags *d)
 {
@@ -123,6 +154,7 @@ config_check(const Spw__Config *c, struct diags *d)
 		ret |= check_path(d, "staticpodd.auditLog", c->auditlog);
 	ret |= check_url(d, "staticpodd.urlSignatureURL", c->urlsignatureurl,
 	    c->allowhttp);
+	ret |= check_minisign_key(d, c);
 	ret |= check_freq(d, "fileCheckFrequency", c->has_filecheckfrequencyms,
 	    c->filecheckfrequencyms);
 	ret |= check_freq(d, "httpCheckFrequency", c->has_httpcheckfrequencyms,

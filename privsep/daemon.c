@@ -129,6 +129,12 @@ send_role(struct channel *c, Spw__Role__Kind kind, struct agent *a,
 	if (wire_send(c->fd, &w, fds, nfds, AGENT_SEND_TIMEOUT_MS) == -1)
 		fatal("%s: send role", c->what);
 	c->state = kind == SPW__ROLE__KIND__NONE ? CHAN_DONE : CHAN_RUNNING;
+	if (c->state == CHAN_DONE) {
+		/* nothing more to hear from it; its clean exit is expected */
+		close(c->fd);
+		c->fd = -1;
+		wire_rx_clear(&c->rx);
+	}
 }
 
 /* staticPodPath may name a directory or one file, as for the kubelet. */
@@ -176,8 +182,6 @@ restart_dir_fetcher(struct agent *a, struct channel *c)
 	pid_t	old = c->pid;
 	int	status;
 
-	close(c->fd);
-	wire_rx_clear(&c->rx);
 	if (waitpid(old, &status, 0) == -1)
 		fatal("waitpid");
 	c->pid = proc_spawn_fetcher(a->fetcher_exe, a->fetcher_uid,
@@ -222,6 +226,7 @@ setup_signals(struct agent *a)
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGUSR1);
 	if (sigprocmask(SIG_BLOCK, &mask, NULL) == -1)
 		fatal("sigprocmask");
 	if ((a->sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK)) == -1)
@@ -277,6 +282,9 @@ on_signal(struct agent *a)
 		case SIGHUP:
 			log_info("SIGHUP: restart the agent to reload its "
 			    "configuration");
+			break;
+		case SIGUSR1:
+			reconcile_counters(a);
 			break;
 		default:
 			log_info("signal %u: exiting; running pods are left "

@@ -8,12 +8,14 @@
  */
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
 #include <pwd.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -134,7 +136,8 @@ child_env(char **env)
 #define CHILD_FD_HIGH	100	/* parked here while 3 and 4 are set up */
 
 static void __attribute__((noreturn))
-child(int exe_fd, uid_t uid, gid_t gid, const char *role, int sock,
+child(pid_t parent, int exe_fd, uid_t uid, gid_t gid, const char *role,
+    int sock,
     int config_fd, const char *config_name, int policy_fd,
     const char *policy_name, int verbose)
 {
@@ -162,6 +165,13 @@ child(int exe_fd, uid_t uid, gid_t gid, const char *role, int sock,
 	    syscall(SYS_close_range, exe + 1, ~0U, 0) == -1)
 		_exit(126);
 	sandbox_drop_to_user(uid, gid);
+	/*
+	 * After the uid change, which clears it: the fetcher dies with the
+	 * runtime even where its channel would not tell it (a parent that
+	 * died before this line is caught by the ppid check).
+	 */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1 || getppid() != parent)
+		_exit(126);
 	argv[n++] = FETCHER_NAME;
 	argv[n++] = "--role";
 	argv[n++] = (char *)role;
@@ -188,15 +198,16 @@ proc_spawn_fetcher(int exe_fd, uid_t uid, gid_t gid, const char *role,
     const char *policy_name, int verbose)
 {
 	int	sp[2];
-	pid_t	pid;
+	pid_t	pid, parent;
 
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) == -1)
 		fatal("socketpair");
+	parent = getpid();
 	if ((pid = fork()) == -1)
 		fatal("fork");
 	if (pid == 0) {
 		close(sp[0]);
-		child(exe_fd, uid, gid, role, sp[1], config_fd, config_name,
+		child(parent, exe_fd, uid, gid, role, sp[1], config_fd, config_name,
 		    policy_fd, policy_name, verbose);
 	}
 	close(sp[1]);

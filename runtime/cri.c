@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cri.h"
 #include "grpc.h"
@@ -27,7 +28,26 @@
 struct cri {
 	struct grpc	*g;
 	size_t		 recv_max;
+	uint64_t	 calls;
+	uint64_t	 busy_us;	/* spent waiting on the runtime */
 };
+
+static uint64_t
+mono_us(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_MONOTONIC, &ts) == -1)
+		fatal("clock_gettime");
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+void
+cri_counters(const struct cri *c, uint64_t *calls, uint64_t *busy_us)
+{
+	*calls = c->calls;
+	*busy_us = c->busy_us;
+}
 
 /* Unpacking into an arena: a reply costs at most the arena's cap. */
 struct cri_alloc {
@@ -181,6 +201,7 @@ cri_unary(struct cri *c, struct cri_call *call, const char *path,
 	struct cri_alloc	 al;
 	const uint8_t		*reply;
 	uint8_t			*buf;
+	uint64_t		 t0;
 	size_t			 len, rlen;
 	int			 rv;
 
@@ -195,8 +216,11 @@ cri_unary(struct cri *c, struct cri_call *call, const char *path,
 		fatal("cri");
 	if (protobuf_c_message_pack(req, buf) != len)
 		fatalx("cri: %s: packed size changed", method);
+	t0 = mono_us();
 	rv = grpc_unary(c->g, path, buf, len, call->timeout_ms, c->recv_max,
 	    &reply, &rlen, &call->err);
+	c->calls++;
+	c->busy_us += mono_us() - t0;
 	free(buf);
 	if (rv == -1)
 		return cri_fail(call, call->err.code, method, "%s",

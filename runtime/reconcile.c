@@ -64,6 +64,16 @@ hexstr(const uint8_t *b, size_t n, char *out)
 	out[2 * n] = '\0';
 }
 
+static int64_t
+mono_us(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_MONOTONIC, &ts) == -1)
+		fatal("clock_gettime");
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
 static void
 rfc3339_now(char *buf, size_t len)
 {
@@ -935,7 +945,7 @@ reconcile_tick(struct agent *a)
 {
 	struct pass	p;
 	size_t		i;
-	int64_t		start = now_ms();
+	int64_t		start = now_ms(), start_us = mono_us();
 
 	memset(&p, 0, sizeof(p));
 	p.a = a;
@@ -956,8 +966,26 @@ reconcile_tick(struct agent *a)
 out:
 	a->rc->tick_ms = now_ms() - start;
 	a->rc->last_tick_ms = start;
+	a->rc->passes++;
+	a->rc->pass_us_total += (uint64_t)(mono_us() - start_us);
 	status_write(a, a->rc);
 	arena_free(&p.ar);
+}
+
+/* For `kill -USR1`: where the time of the passes went. */
+void
+reconcile_counters(const struct agent *a)
+{
+	uint64_t calls, busy;
+
+	cri_counters(a->rc->cri, &calls, &busy);
+	log_info("counters: %llu passes in %.3f s, %llu CRI calls taking "
+	    "%.3f s, staticpodd's own time %.3f s, %llu restarts",
+	    (unsigned long long)a->rc->passes,
+	    (double)a->rc->pass_us_total / 1e6, (unsigned long long)calls,
+	    (double)busy / 1e6, (double)(a->rc->pass_us_total > busy ?
+	    a->rc->pass_us_total - busy : 0) / 1e6,
+	    (unsigned long long)a->rc->restarts_total);
 }
 
 void

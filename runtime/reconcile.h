@@ -112,6 +112,8 @@ struct reconciler {
 	char		*last_status;
 	char		*last_metrics;
 	uint64_t	 restarts_total;
+	uint64_t	 passes;
+	uint64_t	 pass_us_total;	/* wall time inside passes */
 	uint64_t	 source_errors;
 };
 

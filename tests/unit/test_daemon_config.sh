@@ -106,6 +106,15 @@ out=$(run_to_exit --config "$tmp/c.yaml"); rc=$?
 [ $rc -eq 2 ] && grep -q "$tmp/c.yaml:3:16: staticPodPath: \"relative/path\" is not an absolute path" <<<"$out"
 ok daemon_refuses_a_relative_manifest_path $? "exit $rc: $out"
 
+conf <<<'apiVersion: kubelet.config.k8s.io/v1beta1
+kind: KubeletConfiguration
+staticPodURL: https://127.0.0.1:1/pods
+staticpodd:
+  urlSignaturePublicKey: RWQnotakey'
+out=$(run_to_exit --config "$tmp/c.yaml"); rc=$?
+[ $rc -eq 2 ] && grep -q "$tmp/c.yaml:5:26: staticpodd.urlSignaturePublicKey: is not a minisign public key" <<<"$out"
+ok daemon_refuses_a_bad_signature_key_at_start $? "exit $rc: $out"
+
 out=$(run_to_exit --pod-manifest-path relative); rc=$?
 [ $rc -eq 2 ] && grep -q 'configuration: staticPodPath: "relative" is not an absolute path' <<<"$out"
 ok daemon_checks_flags_as_it_checks_the_file $? "exit $rc: $out"
