@@ -67,6 +67,7 @@ struct decode_unknown {
 struct decoded_doc {
 	struct arena		 arena;
 	ProtobufCMessage	*msg;
+	const void		*root;		/* the parsed tree, for positions */
 	struct diags		 diags;
 	struct decode_unknown	 unknown;
 };
@@ -80,6 +81,8 @@ int	parser_decode_document(const uint8_t *, size_t,
 	    const ProtobufCMessageDescriptor *, bool lenient_root,
 	    struct decoded_doc *);
 void	decoded_doc_free(struct decoded_doc *);
+/* Gives errors found later, by field path only, the line they refer to. */
+void	decoded_doc_place(const struct decoded_doc *, struct diags *);
 
 /*
  * Quantities such as "100m", "64Mi", "1e3", in thousandths of a unit: 0,

@@ -313,11 +313,19 @@ parser_decode_document(const uint8_t *buf, size_t len,
 	if (ytree_parse(&doc->arena, &limits, buf, len,
 	    looks_like_json(buf, len), &root, &doc->diags) == -1)
 		return -1;
+	doc->root = root;
 	if ((doc->msg = arena_alloc(&doc->arena, desc->sizeof_message)) == NULL)
 		return diag_add(&doc->diags, 0, 0, NULL,
 		    "file needs more memory than its limit allows");
 	return decode_message(&doc->arena, root, desc, "", doc->msg,
 	    &doc->diags, lenient_root ? &doc->unknown : NULL);
+}
+
+void
+decoded_doc_place(const struct decoded_doc *doc, struct diags *d)
+{
+	if (doc->root != NULL)
+		place_diags(d, 0, doc->root, "");
 }
 
 void
