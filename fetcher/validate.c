@@ -32,6 +32,7 @@
 
 struct vfile {
 	char			*path;
+	char			*refusals;	/* the policy's, one a line */
 	size_t			 group;		/* files of one directory argument */
 	struct parse_result	 res;
 	int			 ok;
@@ -168,6 +169,8 @@ print_diags(const struct vfile *f)
 	if (f->res.diags.dropped > 0)
 		fprintf(stderr, "%s: %zu more errors\n", f->path,
 		    f->res.diags.dropped);
+	if (f->refusals != NULL)
+		fputs(f->refusals, stderr);
 }
 
 static void
@@ -228,6 +231,26 @@ refuse_duplicates(struct vctx *v)
 	}
 }
 
+/* Every violation, whole: the runtime's words, not cut to a diag's size. */
+static void
+refused(struct vfile *f, const struct policy_verdict *verdict)
+{
+	FILE	*fp;
+	size_t	 len, k;
+
+	if ((fp = open_memstream(&f->refusals, &len)) == NULL)
+		fatal("validate");
+	for (k = 0; k < verdict->n; k++)
+		fprintf(fp, "%s: policy %s: %s\n", f->path, verdict->v[k].rule,
+		    verdict->v[k].reason);
+	if (verdict->dropped > 0)
+		fprintf(fp, "%s: %zu more refusals\n", f->path,
+		    verdict->dropped);
+	if (fclose(fp) != 0)
+		fatal("validate");
+	f->ok = 0;
+}
+
 /*
  * The node policy on every valid pod, as the runtime applies it. The
  * agent's own paths are not known here (no configuration is read): the
@@ -243,7 +266,7 @@ judge(struct vctx *v)
 	struct policy_verdict	 verdict;
 	struct diags		 d;
 	char			 dir[PATH_MAX], line[DIAG_PATH_MAX + DIAG_MSG_MAX];
-	size_t			 i, j, k;
+	size_t			 i, j;
 
 	if ((msg = policy_file_open(v->policy_file, &doc)) == NULL)
 		return -1;
@@ -264,19 +287,11 @@ judge(struct vctx *v)
 		close(h.rootfd);
 		return -1;
 	}
-	for (i = 0; i < v->nfiles; i++) {
-		for (j = 0; v->files[i].ok && j < v->files[i].res.npods; j++) {
+	for (i = 0; i < v->nfiles; i++)
+		for (j = 0; v->files[i].ok && j < v->files[i].res.npods; j++)
 			if (policy_admit(&pol, v->files[i].res.pods[j].pod,
-			    &verdict) == 0)
-				continue;
-			for (k = 0; k < verdict.n; k++)
-				diag_add(&v->files[i].res.diags, 0, 0, NULL,
-				    "policy %s: %s", verdict.v[k].rule,
-				    verdict.v[k].reason);
-			v->files[i].res.diags.dropped += verdict.dropped;
-			v->files[i].ok = 0;
-		}
-	}
+			    &verdict) == -1)
+				refused(&v->files[i], &verdict);
 	policy_free(&pol);
 	decoded_doc_free(&doc);
 	close(h.rootfd);
@@ -392,6 +407,7 @@ validate_main(int argc, char **argv)
 	for (i = 0; i < v.nfiles; i++) {
 		parse_result_free(&v.files[i].res);
 		free(v.files[i].path);
+		free(v.files[i].refusals);
 	}
 	free(v.files);
 	free(out);

@@ -61,13 +61,16 @@ q(const char *s, char *buf, size_t len)
 	return diag_quote(s != NULL ? s : "", buf, len);
 }
 
-/* Ends a list that did not fit with "...", at o or earlier. */
+#define CUT_MARK	", ..."
+
+/*
+ * Ends a list with ", ..." at o, the end of its last whole entry: entries
+ * are added only while that much room is left after them.
+ */
 static void
-cut(char *buf, size_t len, size_t o)
+cut(char *buf, size_t o)
 {
-	if (o > len - 4)
-		o = len - 4;
-	memcpy(buf + o, "...", 4);
+	memcpy(buf + o, CUT_MARK, sizeof(CUT_MARK));
 }
 
 /* "a, b, c" for a message, cut with "..." when long; "none" when empty. */
@@ -83,8 +86,8 @@ join(const struct policy_strings *s, char *buf, size_t len)
 	for (i = 0; i < s->n; i++) {
 		n = snprintf(buf + o, len - o, "%s%s", i > 0 ? ", " : "",
 		    s->v[i]);
-		if (n < 0 || (size_t)n >= len - o) {
-			cut(buf, len, o);
+		if (n < 0 || (size_t)n >= len - o - sizeof(CUT_MARK)) {
+			cut(buf, o);
 			break;
 		}
 		o += (size_t)n;
@@ -749,8 +752,9 @@ r_host_path(struct judge *j)
 				    i ? ", " : "", j->pol->host_paths[i].prefix,
 				    j->pol->host_paths[i].read_only ? " (ro)" :
 				    "");
-				if (n < 0 || (size_t)n >= sizeof(l) - o) {
-					cut(l, sizeof(l), o);
+				if (n < 0 || (size_t)n >= sizeof(l) - o -
+				    sizeof(CUT_MARK)) {
+					cut(l, o);
 					break;
 				}
 				o += (size_t)n;

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "log.h"
 #include "podcheck.h"
 #include "policy.h"
 #include "policy_int.h"
@@ -384,11 +385,12 @@ copy_strings(struct policy *p, char **v, size_t n,
 
 	if (n == 0)
 		return s;
+	/* the lists are capped: their total fits POLICY_ARENA_MAX */
 	if ((out = arena_alloc(&p->arena, n * sizeof(*out))) == NULL)
-		return s;	/* cannot happen: the lists are capped */
+		fatalx("policy: larger than its memory limit");
 	for (i = 0; i < n; i++) {
 		if ((c = arena_strdup(&p->arena, v[i])) == NULL)
-			return s;
+			fatalx("policy: larger than its memory limit");
 		if (normalize != NULL)
 			normalize(c);
 		out[i] = c;
@@ -466,6 +468,8 @@ override_tables(struct policy *p, const Spp__NodePolicy *m)
 	if (m->hostports != NULL) {
 		n = m->hostports->n_allowed;
 		pr = n > 0 ? arena_alloc(&p->arena, n * sizeof(*pr)) : NULL;
+		if (n > 0 && pr == NULL)
+			fatalx("policy: larger than its memory limit");
 		for (i = 0; pr != NULL && i < n; i++) {
 			pr[i].min = m->hostports->allowed[i]->min;
 			pr[i].max = m->hostports->allowed[i]->has_max ?
@@ -477,9 +481,12 @@ override_tables(struct policy *p, const Spp__NodePolicy *m)
 	if (m->hostpaths != NULL) {
 		n = m->hostpaths->n_allowed;
 		hp = n > 0 ? arena_alloc(&p->arena, n * sizeof(*hp)) : NULL;
+		if (n > 0 && hp == NULL)
+			fatalx("policy: larger than its memory limit");
 		for (i = 0; hp != NULL && i < n; i++) {
-			hp[i].prefix = arena_strdup(&p->arena,
-			    m->hostpaths->allowed[i]->pathprefix);
+			if ((hp[i].prefix = arena_strdup(&p->arena,
+			    m->hostpaths->allowed[i]->pathprefix)) == NULL)
+				fatalx("policy: larger than its memory limit");
 			hp[i].read_only = !m->hostpaths->allowed[i]->has_readonly
 			    || m->hostpaths->allowed[i]->readonly;
 		}
@@ -532,7 +539,8 @@ protect(struct policy *p, const char *path, const char *what)
 		path = real;
 	}
 	pp = &p->protected[p->nprotected++];
-	pp->path = arena_strdup(&p->arena, path);
+	if ((pp->path = arena_strdup(&p->arena, path)) == NULL)
+		fatalx("policy: larger than its memory limit");
 	pp->what = what;
 	/* from the root the hostPath walk starts at: "/" but in tests */
 	if ((p->rootfd != -1 ? fstatat(p->rootfd, path[1] != '\0' ? path + 1 :
@@ -545,8 +553,9 @@ protect(struct policy *p, const char *path, const char *what)
 	if (path != real && realpath(path, real) != NULL &&
 	    strcmp(real, path) != 0) {
 		p->protected[p->nprotected] = *pp;
-		p->protected[p->nprotected].path = arena_strdup(&p->arena,
-		    real);
+		if ((p->protected[p->nprotected].path = arena_strdup(&p->arena,
+		    real)) == NULL)
+			fatalx("policy: larger than its memory limit");
 		p->nprotected++;
 	}
 }
