@@ -3,7 +3,7 @@
 # real. Installs what is missing, builds, and — when the node has no CRI-O
 # socket — starts a private containerd in a temporary directory (no system
 # service is touched), builds a busybox image locally (there is no
-# registry here), and runs the agent on examples/static-web.yaml:
+# registry here), and runs the agent on examples/manifests/static-web.yaml:
 # the pod comes up and answers HTTP, shows in `staticpodd status`, is
 # restarted when its container is killed, goes when its file is moved out
 # and comes back when it is moved in. Everything it started is stopped at
@@ -42,7 +42,7 @@ fi
 
 manifests=$work/manifests
 mkdir -m 700 "$manifests"
-sed "s#localhost/busybox:1.36#$image#" examples/static-web.yaml >"$manifests/static-web.yaml"
+sed "s#localhost/busybox:1.36#$image#" examples/manifests/static-web.yaml >"$manifests/static-web.yaml"
 chmod 600 "$manifests/static-web.yaml"
 run=$work/run
 

@@ -32,6 +32,9 @@
 
 struct vfile {
 	char			*path;
+	char			*source;	/* file:<absolute path> */
+	uint8_t			*buf;		/* read, not yet parsed */
+	size_t			 len;
 	char			*refusals;	/* the policy's, one a line */
 	size_t			 group;		/* files of one directory argument */
 	struct parse_result	 res;
@@ -47,7 +50,11 @@ struct vctx {
 	size_t			 ngroups;
 	int			 io_error;
 	const char		*policy_file;
+	int			 policy_fd;
+	int			 rootfd;
 	const char		*first_dir;	/* the manifest directory */
+	char			 first_dir_real[PATH_MAX];
+	char			 policy_real[PATH_MAX];
 };
 
 static void
@@ -173,15 +180,13 @@ print_diags(const struct vfile *f)
 		fputs(f->refusals, stderr);
 }
 
+/* Everything a file needs is read before the sandbox; parsed after it. */
 static void
-parse_one(struct vctx *v, struct vfile *f)
+load_one(struct vctx *v, struct vfile *f)
 {
-	struct parse_opts	 o;
-	uint8_t			*buf;
-	char			 abs[PATH_MAX], source[PATH_MAX + 8];
-	size_t			 len = 0;
+	char	abs[PATH_MAX];
 
-	if ((buf = read_file(f->path, v->max_bytes, &len)) == NULL) {
+	if ((f->buf = read_file(f->path, v->max_bytes, &f->len)) == NULL) {
 		fprintf(stderr, "%s: %s\n", f->path, errno == EINVAL ?
 		    "not a regular file" : strerror(errno));
 		v->io_error = 1;
@@ -189,13 +194,24 @@ parse_one(struct vctx *v, struct vfile *f)
 	}
 	if (realpath(f->path, abs) == NULL)
 		snprintf(abs, sizeof(abs), "%s", f->path);
-	snprintf(source, sizeof(source), "file:%s", abs);
+	if (asprintf(&f->source, "file:%s", abs) == -1)
+		fatal("validate");
+}
+
+static void
+parse_one(struct vctx *v, struct vfile *f)
+{
+	struct parse_opts o;
+
+	if (f->buf == NULL)
+		return;
 	memset(&o, 0, sizeof(o));
 	o.node_name = v->node;
-	o.source = source;
+	o.source = f->source;
 	o.max_bytes = v->max_bytes;
-	f->ok = parser_parse(buf, len, &o, &f->res) == 0;
-	free(buf);
+	f->ok = parser_parse(f->buf, f->len, &o, &f->res) == 0;
+	free(f->buf);
+	f->buf = NULL;
 }
 
 /*
@@ -256,6 +272,25 @@ refused(struct vfile *f, const struct policy_verdict *verdict)
  * agent's own paths are not known here (no configuration is read): the
  * first directory named stands for the manifest directory.
  */
+/* The policy file and the root for its path checks, opened before the sandbox. */
+static int
+open_policy(struct vctx *v)
+{
+	if ((v->policy_fd = open(v->policy_file, O_RDONLY | O_CLOEXEC)) == -1) {
+		log_warn("%s", v->policy_file);
+		return -1;
+	}
+	if ((v->rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC)) == -1)
+		fatal("open /");
+	if (v->first_dir != NULL && realpath(v->first_dir,
+	    v->first_dir_real) == NULL)
+		v->first_dir_real[0] = '\0';
+	/* an absolute name: nothing after the sandbox needs the cwd */
+	if (realpath(v->policy_file, v->policy_real) != NULL)
+		v->policy_file = v->policy_real;
+	return 0;
+}
+
 static int
 judge(struct vctx *v)
 {
@@ -268,15 +303,17 @@ judge(struct vctx *v)
 	char			 dir[PATH_MAX], line[DIAG_PATH_MAX + DIAG_MSG_MAX];
 	size_t			 i, j;
 
-	if ((msg = policy_file_open(v->policy_file, &doc)) == NULL)
+	if ((msg = policy_file_read(v->policy_fd, v->policy_file, &doc)) ==
+	    NULL)
 		return -1;
 	memset(&h, 0, sizeof(h));
 	memset(&d, 0, sizeof(d));
-	if (v->first_dir != NULL && realpath(v->first_dir, dir) != NULL)
+	if (v->first_dir_real[0] != '\0') {
+		snprintf(dir, sizeof(dir), "%s", v->first_dir_real);
 		h.manifest_dir = dir;
+	}
 	h.policy_file = v->policy_file;
-	if ((h.rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC)) == -1)
-		fatal("open /");
+	h.rootfd = v->rootfd;
 	if (policy_compile(msg, &h, &pol, &d) == -1) {
 		for (i = 0; i < d.n; i++) {
 			diag_format(&d.item[i], v->policy_file, line,
@@ -284,7 +321,6 @@ judge(struct vctx *v)
 			fprintf(stderr, "%s\n", line);
 		}
 		decoded_doc_free(&doc);
-		close(h.rootfd);
 		return -1;
 	}
 	for (i = 0; i < v->nfiles; i++)
@@ -294,7 +330,6 @@ judge(struct vctx *v)
 				refused(&v->files[i], &verdict);
 	policy_free(&pol);
 	decoded_doc_free(&doc);
-	close(h.rootfd);
 	return 0;
 }
 
@@ -385,6 +420,12 @@ validate_main(int argc, char **argv)
 		v.ngroups++;
 	}
 	for (i = 0; i < v.nfiles; i++)
+		load_one(&v, &v.files[i]);
+	if (v.policy_file != NULL && open_policy(&v) == -1)
+		return 2;
+	/* from here on, untrusted bytes: the directory fetcher's sandbox */
+	fetcher_lockdown(NULL, 0);
+	for (i = 0; i < v.nfiles; i++)
 		parse_one(&v, &v.files[i]);
 	refuse_duplicates(&v);
 	if (v.policy_file != NULL && judge(&v) == -1)
@@ -406,6 +447,7 @@ validate_main(int argc, char **argv)
 	fflush(stdout);
 	for (i = 0; i < v.nfiles; i++) {
 		parse_result_free(&v.files[i].res);
+		free(v.files[i].source);
 		free(v.files[i].path);
 		free(v.files[i].refusals);
 	}

@@ -40,6 +40,8 @@ const struct sandbox_syscall policy_fetcher_syscalls[] = {
 	SC_ALLOW("lseek", "rewind a memfd"),
 	SC_ALLOW("close", "every fd it is done with"),
 	SC_ALLOW("fstat", "size of a memfd"),
+	SC_ALLOW("readlink", "validate --policy: the policy's path checks "
+	    "resolve names as the runtime does (realpath)"),
 	SC_ALLOW("newfstatat", "glibc's fstat; the resolver's stat of "
 	    "/etc/resolv.conf"),
 	SC_ALLOW("statx", "glibc's stat on newer releases"),

@@ -38,6 +38,7 @@ struct pass {
 	struct arena		 ar;
 	struct actual		 act;
 	int64_t			 now;
+	bool			 acted;	/* created, started or removed something */
 };
 
 static const char *
@@ -247,6 +248,7 @@ kill_sandbox(struct pass *p, const Runtime__V1__PodSandbox *sb,
 	snprintf(fake.sandbox_id, sizeof(fake.sandbox_id), "%s", sb->id);
 	log_info("stopping pod %s (uid %s, sandbox %.12s): %s", fake.full_name,
 	    fake.uid, sb->id, why);
+	p->acted = true;
 	for (i = 0; i < p->act.nct; i++) {
 		if (strcmp(p->act.ct[i]->pod_sandbox_id, sb->id) != 0 ||
 		    p->act.ct[i]->state != RUNTIME__V1__CONTAINER_STATE__CONTAINER_RUNNING)
@@ -337,6 +339,7 @@ rt_find(struct reconciler *rc, const char *uid)
 static void
 rt_free(struct pod_rt *rt)
 {
+	free(rt->ctrs);
 	free(rt->full_name);
 	if (rt->pod != NULL)
 		spd__pod__free_unpacked(rt->pod, NULL);
@@ -349,6 +352,10 @@ rt_containers(struct pod_rt *rt)
 	struct ctr_rt		*c;
 	size_t			 i, n = 0;
 
+	free(rt->ctrs);
+	if ((rt->ctrs = calloc(s->n_initcontainers + s->n_containers + 1,
+	    sizeof(*rt->ctrs))) == NULL)
+		fatal("reconcile");
 	for (i = 0; i < s->n_initcontainers + s->n_containers; i++) {
 		const Spd__Container *ct = i < s->n_initcontainers ?
 		    s->initcontainers[i] : s->containers[i -
@@ -472,6 +479,7 @@ start_container(struct pass *p, struct pod_rt *rt, size_t i,
 	uint32_t			 attempt = cr->state == -1 ? 0 :
 					    cr->attempt + 1;
 
+	p->acted = true;
 	pod_ctx_of(rt, &pc);
 	sbc = podconfig_sandbox(&p->ar, p->a, &pc, rt->attempt);
 	if ((image = ensure_image(p, rt, ct, sbc)) == NULL)
@@ -810,6 +818,7 @@ run_sandbox(struct pass *p, struct pod_rt *rt, uint32_t attempt,
 		    "isolation than it asked for");
 		return -1;
 	}
+	p->acted = true;
 	pod_ctx_of(rt, &pc);
 	if (volumes_prepare(p->a, &pc, err, sizeof(err)) == -1) {
 		pod_error(rt, "%s", err);
@@ -940,6 +949,48 @@ forget_unmarked(struct reconciler *rc)
 	}
 }
 
+/*
+ * Settled: the runtime answers, nothing was done, and every admitted pod
+ * runs (or has finished) without an error. Then the next passes come
+ * less often; any change from a source brings one at once anyway.
+ */
+static bool
+settled(const struct pass *p)
+{
+	const struct pod_rt	*rt;
+	size_t			 i;
+
+	if (!p->rc->ready || p->acted)
+		return false;
+	for (i = 0; i < p->a->desired.n; i++) {
+		if (!admitted(&p->a->desired.pods[i]))
+			continue;
+		rt = rt_find(p->rc, p->a->desired.pods[i].uid);
+		if (rt == NULL || rt->error[0] != '\0' ||
+		    (rt->phase != PHASE_RUNNING && !rt->finished))
+			return false;
+	}
+	return true;
+}
+
+static void
+set_period(struct agent *a, bool calm)
+{
+	struct itimerspec	its;
+	int			ms = calm ? RECONCILE_SETTLED_MS :
+				    RECONCILE_PERIOD_MS;
+
+	if (calm == a->rc->settled)
+		return;
+	a->rc->settled = calm;
+	memset(&its, 0, sizeof(its));
+	its.it_value.tv_sec = ms / 1000;
+	its.it_value.tv_nsec = (long)(ms % 1000) * 1000000;
+	its.it_interval = its.it_value;
+	if (timerfd_settime(a->tickfd, 0, &its, NULL) == -1)
+		fatal("timerfd_settime");
+}
+
 void
 reconcile_tick(struct agent *a)
 {
@@ -963,6 +1014,7 @@ reconcile_tick(struct agent *a)
 		if (admitted(&a->desired.pods[i]))
 			sync_pod(&p, &a->desired.pods[i]);
 	forget_unmarked(a->rc);
+	set_period(a, settled(&p));
 out:
 	a->rc->tick_ms = now_ms() - start;
 	a->rc->last_tick_ms = start;
@@ -1018,4 +1070,5 @@ reconcile_soon(struct agent *a, int ms)
 	its.it_interval.tv_nsec = (long)(RECONCILE_PERIOD_MS % 1000) * 1000000;
 	if (timerfd_settime(a->tickfd, 0, &its, NULL) == -1)
 		fatal("timerfd_settime");
+	a->rc->settled = false;
 }

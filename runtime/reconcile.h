@@ -22,6 +22,7 @@
 
 #define KV_MAX			256
 #define RECONCILE_PERIOD_MS	2000	/* the kubelet relists every 1 s */
+#define RECONCILE_SETTLED_MS	5000	/* every pod as wanted: look less often */
 #define BACKOFF_FIRST_MS	10000
 #define BACKOFF_MAX_MS		300000
 #define BACKOFF_RESET_MS	600000	/* ten minutes running resets it */
@@ -91,7 +92,7 @@ struct pod_rt {
 	int64_t		 started_ms;
 	char		 error[ERROR_MAX];
 	char		 reported[ERROR_MAX];	/* the error last logged */
-	struct ctr_rt	 ctrs[POD_CONTAINERS_MAX];
+	struct ctr_rt	*ctrs;		/* init containers, then the others */
 	size_t		 nctrs;
 	bool		 mark;
 };
@@ -106,6 +107,7 @@ struct reconciler {
 	struct pod_rt	*pods;
 	size_t		 npods;
 	int64_t		 last_tick_ms;
+	bool		 settled;	/* the last pass found nothing to do */
 	int64_t		 tick_ms;	/* duration of the last pass */
 	uint64_t	 cri_calls;
 	int64_t		 cri_ms;

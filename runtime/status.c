@@ -213,7 +213,7 @@ metrics(struct buf *b, const struct agent *a, const struct reconciler *rc)
 	    (unsigned long long)rc->restarts_total);
 	put(b, "# HELP staticpodd_sync_duration_seconds Duration of the last "
 	    "reconcile pass.\n# TYPE staticpodd_sync_duration_seconds gauge\n"
-	    "staticpodd_sync_duration_seconds %.3f\n",
+	    "staticpodd_sync_duration_seconds %.2f\n",
 	    (double)rc->tick_ms / 1000.0);
 	put(b, "# HELP staticpodd_source_errors_total Source errors reported "
 	    "since the agent started.\n"

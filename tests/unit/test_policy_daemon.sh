@@ -163,7 +163,7 @@ ok validate_without_policy_judges_the_manifest_only $? "$out"
 
 # the documented example admits the example control-plane pod
 out=$("$staticpodd" validate --node-name node1 \
-	--policy "$src/examples/policy.yaml" "$src/examples/etcd-like.yaml" 2>&1)
+	--policy "$src/examples/policy.yaml" "$src/examples/manifests/etcd-like.yaml" 2>&1)
 ok example_policy_admits_the_example_etcd_pod $? "$out"
 
 run_to_exit() {	# the daemon until it exits by itself (at most 20 s)
