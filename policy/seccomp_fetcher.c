@@ -40,6 +40,8 @@ const struct sandbox_syscall policy_fetcher_syscalls[] = {
 	SC_ALLOW("lseek", "rewind a memfd"),
 	SC_ALLOW("close", "every fd it is done with"),
 	SC_ALLOW("fstat", "size of a memfd"),
+	SC_ALLOW("getrandom", "OpenSSL's random numbers for TLS; json-c "
+	    "seeds its hash tables (validate -o json|yaml)"),
 	SC_ALLOW("readlink", "validate --policy: the policy's path checks "
 	    "resolve names as the runtime does (realpath)"),
 	SC_ALLOW("newfstatat", "glibc's fstat; the resolver's stat of "
@@ -109,7 +111,6 @@ const struct sandbox_syscall policy_fetcher_url_syscalls[] = {
 	SC_ALLOW("sendmmsg", "glibc's resolver sends A and AAAA queries "
 	    "together"),
 	SC_ALLOW("shutdown", "libcurl closes a connection"),
-	SC_ALLOW("getrandom", "OpenSSL's random numbers for TLS"),
 	SC_ALLOW("uname", "glibc's resolver takes its default domain from "
 	    "the host name"),
 	SC_ALLOW("rt_sigaction", "libcurl ignores SIGPIPE during a "
