@@ -13,7 +13,7 @@ idle=${2:-60}
 . "$(dirname "$0")/../integration/lib.sh"
 spd_require
 agent=
-trap '[ -n "$agent" ] && kill $agent 2>/dev/null; wait 2>/dev/null; spd_harness_stop' EXIT
+trap '[ -n "$agent" ] && kill $agent 2>/dev/null && wait $agent 2>/dev/null; spd_harness_stop' EXIT
 trap 'exit 1' INT TERM
 spd_harness_start
 
