@@ -7,7 +7,7 @@ staticpodd=$1
 corpus=$2
 if [ ! -f "$corpus/EXPECTED.tsv" ]; then
 	echo "1..0 # SKIP shared corpus not found at $corpus"
-	exit 77
+	exit 0	# a TAP plan of 0 with SKIP: meson reports the skip
 fi
 n=$(tail -n +2 "$corpus/EXPECTED.tsv" | grep -c .)
 echo "1..$n"
