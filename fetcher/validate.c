@@ -267,11 +267,6 @@ refused(struct vfile *f, const struct policy_verdict *verdict)
 	f->ok = 0;
 }
 
-/*
- * The node policy on every valid pod, as the runtime applies it. The
- * agent's own paths are not known here (no configuration is read): the
- * first directory named stands for the manifest directory.
- */
 /* The policy file and the root for its path checks, opened before the sandbox. */
 static int
 open_policy(struct vctx *v)
@@ -291,6 +286,11 @@ open_policy(struct vctx *v)
 	return 0;
 }
 
+/*
+ * The node policy on every valid pod, as the runtime applies it. The
+ * agent's own paths are not known here (no configuration is read): the
+ * first directory named stands for the manifest directory.
+ */
 static int
 judge(struct vctx *v)
 {
