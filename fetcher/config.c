@@ -114,6 +114,23 @@ fill(const Spk__KubeletConfiguration *k, Spw__Config *c, struct diags *d)
 	c->containerruntimeendpoint = k->containerruntimeendpoint;
 	c->podlogsdir = k->podlogsdir;
 	c->cgroupdriver = k->cgroupdriver;
+	if (k->containerlogmaxsize != NULL) {
+		int64_t milli;
+
+		if (quantity_parse(k->containerlogmaxsize, &milli) == -1 ||
+		    milli < 0)
+			ret = diag_add(d, 0, 0, "containerLogMaxSize", "\"%.40s\" "
+			    "is not a size (such as 10Mi)",
+			    k->containerlogmaxsize);
+		else {
+			c->has_containerlogmaxbytes = 1;
+			c->containerlogmaxbytes = milli / 1000;
+		}
+	}
+	if (k->has_containerlogmaxfiles) {
+		c->has_containerlogmaxfiles = 1;
+		c->containerlogmaxfiles = k->containerlogmaxfiles;
+	}
 	ret |= set_duration(d, "fileCheckFrequency", k->filecheckfrequency,
 	    &c->has_filecheckfrequencyms, &c->filecheckfrequencyms);
 	ret |= set_duration(d, "httpCheckFrequency", k->httpcheckfrequency,

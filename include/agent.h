@@ -172,6 +172,9 @@ void	desired_remove(struct agent *, enum chan_kind, const char *key);
 void	desired_keep(struct desired *, enum chan_kind, const char *key);
 void	desired_free(struct desired *);
 
+/* runtime/logs.c: <podLogsDir>/../containers */
+void	logs_links_dir(const struct agent *, char *, size_t);
+
 /* runtime/volumes.c: mkdir -p */
 int	mkdir_p(const char *path, mode_t);
 

@@ -155,6 +155,13 @@ config_check(const Spw__Config *c, struct diags *d)
 	ret |= check_url(d, "staticpodd.urlSignatureURL", c->urlsignatureurl,
 	    c->allowhttp);
 	ret |= check_minisign_key(d, c);
+	if (c->has_containerlogmaxbytes && c->containerlogmaxbytes < 64 * 1024)
+		ret = diag_add(d, 0, 0, "containerLogMaxSize", "must be at least "
+		    "64Ki");
+	if (c->has_containerlogmaxfiles && (c->containerlogmaxfiles < 2 ||
+	    c->containerlogmaxfiles > 100))
+		ret = diag_add(d, 0, 0, "containerLogMaxFiles", "must be between "
+		    "2 and 100");
 	ret |= check_freq(d, "fileCheckFrequency", c->has_filecheckfrequencyms,
 	    c->filecheckfrequencyms);
 	ret |= check_freq(d, "httpCheckFrequency", c->has_httpcheckfrequencyms,

@@ -85,9 +85,15 @@ copy_field(struct agent *a, const ProtobufCFieldDescriptor *fd,
 	if (fd->type == PROTOBUF_C_TYPE_BOOL)
 		*(protobuf_c_boolean *)(dst + fd->offset) =
 		    *(const protobuf_c_boolean *)(src + fd->offset);
-	else
+	else if (fd->type == PROTOBUF_C_TYPE_INT32)
+		*(int32_t *)(dst + fd->offset) =
+		    *(const int32_t *)(src + fd->offset);
+	else if (fd->type == PROTOBUF_C_TYPE_INT64)
 		*(int64_t *)(dst + fd->offset) =
 		    *(const int64_t *)(src + fd->offset);
+	else
+		fatalx("config: field %s has a type the merge does not know",
+		    fd->name);
 }
 
 static const char *
@@ -132,6 +138,14 @@ apply_defaults(struct agent *a)
 	if (!c->has_maxmanifestbytes) {
 		c->has_maxmanifestbytes = 1;
 		c->maxmanifestbytes = 1024 * 1024;
+	}
+	if (!c->has_containerlogmaxbytes) {
+		c->has_containerlogmaxbytes = 1;
+		c->containerlogmaxbytes = 10 * 1024 * 1024;	/* the kubelet's */
+	}
+	if (!c->has_containerlogmaxfiles) {
+		c->has_containerlogmaxfiles = 1;
+		c->containerlogmaxfiles = 5;
 	}
 	if (!c->has_manifestownercheck) {
 		c->has_manifestownercheck = 1;

@@ -434,6 +434,7 @@ lockdown(struct agent *a)
 {
 	struct sandbox_policy		p;
 	struct policy_runtime_dirs	d;
+	char				links[PATH_MAX];
 	int				abi;
 
 	memset(&d, 0, sizeof(d));
@@ -446,6 +447,10 @@ lockdown(struct agent *a)
 	if (a->cfg.auditlog != NULL && strcmp(a->cfg.auditlog, "-") != 0)
 		d.audit_dir = parent_of(a, a->cfg.auditlog);
 	policy_runtime_sandbox(&p, &d);
+	/* the containers log links, beside the pod logs */
+	logs_links_dir(a, links, sizeof(links));
+	sandbox_policy_add_path(&p, links, SANDBOX_FS_READ | SANDBOX_FS_WRITE,
+	    0);
 	if (a->cfg.requirelandlock)
 		p.landlock = SANDBOX_LANDLOCK_REQUIRED;
 	abi = sandbox_apply(&p);
@@ -459,6 +464,7 @@ daemon_main(int argc, char **argv)
 	struct flags	 f;
 	struct channel	*first;
 	struct wire_msg	 m;
+	char		 links[PATH_MAX];
 	int		 cfd = -1, pfd = -1;
 
 	memset(&a, 0, sizeof(a));
@@ -528,6 +534,9 @@ daemon_main(int argc, char **argv)
 	a.apparmor = apparmor_enabled();
 	if (mkdir_p(a.cfg.podlogsdir, 0755) == -1)
 		fatal("%s", a.cfg.podlogsdir);
+	logs_links_dir(&a, links, sizeof(links));
+	if (mkdir_p(links, 0755) == -1)
+		fatal("%s", links);
 	if (a.audit == NULL && (a.audit = audit_open(a.cfg.auditlog)) == NULL)
 		return EXIT_CONFIG;
 	reconcile_init(&a);

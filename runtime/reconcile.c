@@ -23,6 +23,7 @@
 #include "agent.h"
 #include "audit.h"
 #include "log.h"
+#include "policy.h"
 #include "reconcile.h"
 
 struct actual {
@@ -216,6 +217,32 @@ list_actual(struct pass *p)
 
 /* ---- stopping and removing ---- */
 
+static const char *
+clabel(const Runtime__V1__Container *c, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < c->n_labels; i++)
+		if (strcmp(c->labels[i]->key, key) == 0)
+			return c->labels[i]->value;
+	return NULL;
+}
+
+/* Removes a container and its link in the containers log directory. */
+static void
+remove_container(struct pass *p, const Runtime__V1__Container *c)
+{
+	struct cri_call cc = call(p, CRI_SHORT_TIMEOUT_MS);
+
+	if (cri_remove_container(p->rc->cri, &cc, c->id) == -1) {
+		log_warnx("remove container %.12s: %s", c->id, cc.err.message);
+		return;
+	}
+	logs_unlink(p->a, clabel(c, LABEL_POD_NAME),
+	    clabel(c, LABEL_POD_NAMESPACE), clabel(c, LABEL_CONTAINER_NAME),
+	    c->id);
+}
+
 static int64_t
 grace_of(const Runtime__V1__PodSandbox *sb, int64_t fallback)
 {
@@ -265,15 +292,9 @@ kill_sandbox(struct pass *p, const Runtime__V1__PodSandbox *sb,
 	c = call(p, CRI_SHORT_TIMEOUT_MS);
 	if (cri_stop_pod_sandbox(p->rc->cri, &c, sb->id) == -1)
 		log_warnx("stop sandbox %.12s: %s", sb->id, c.err.message);
-	for (i = 0; i < p->act.nct; i++) {
-		if (strcmp(p->act.ct[i]->pod_sandbox_id, sb->id) != 0)
-			continue;
-		c = call(p, CRI_SHORT_TIMEOUT_MS);
-		if (cri_remove_container(p->rc->cri, &c, p->act.ct[i]->id) ==
-		    -1)
-			log_warnx("remove container %.12s: %s",
-			    p->act.ct[i]->id, c.err.message);
-	}
+	for (i = 0; i < p->act.nct; i++)
+		if (strcmp(p->act.ct[i]->pod_sandbox_id, sb->id) == 0)
+			remove_container(p, p->act.ct[i]);
 	c = call(p, CRI_SHORT_TIMEOUT_MS);
 	if (cri_remove_pod_sandbox(p->rc->cri, &c, sb->id) == -1) {
 		log_warnx("remove sandbox %.12s: %s", sb->id, c.err.message);
@@ -398,14 +419,30 @@ rt_get(struct reconciler *rc, const struct desired_pod *dp)
 }
 
 static void
-pod_ctx_of(const struct pod_rt *rt, struct pod_ctx *pc)
+pod_ctx_of(struct agent *a, struct arena *ar, const struct pod_rt *rt,
+    struct pod_ctx *pc)
 {
+	const Spd__ObjectMeta	*m = rt->pod->metadata;
+	struct kv		*kv;
+	size_t			 i, n = 0;
+
 	memset(pc, 0, sizeof(*pc));
 	pc->pod = rt->pod;
 	pc->uid = rt->uid;
 	pc->source_kind = rt->source_kind;
 	pc->seen = rt->seen;
 	pc->sha256_hex = rt->sha256_hex;
+	/* some runtimes change behaviour by annotation: only what policy lets */
+	if ((kv = arena_alloc(ar, (m->n_annotations + 1) * sizeof(*kv))) ==
+	    NULL)
+		fatalx("reconcile: arena exhausted");
+	for (i = 0; i < m->n_annotations; i++)
+		if (admit_annotation(a, m->annotations[i]->key)) {
+			kv[n].key = m->annotations[i]->key;
+			kv[n++].value = m->annotations[i]->value;
+		}
+	pc->annotations = kv;
+	pc->nannotations = n;
 }
 
 /* ---- images ---- */
@@ -451,6 +488,43 @@ ensure_image(struct pass *p, struct pod_rt *rt, const Spd__Container *ct,
 
 /* ---- containers ---- */
 
+/*
+ * runAsNonRoot (or a ban on uid 0) for a container that sets no runAsUser
+ * depends on the image's user, which ImageStatus tells: the policy judges
+ * it now, before the container exists, and a refusal stops the pod.
+ */
+static int
+check_image_user(struct pass *p, struct pod_rt *rt, size_t i,
+    const Spd__Container *ct, const struct desired_pod *dp)
+{
+	struct policy_image_user	 u;
+	Runtime__V1__Image		*img = NULL;
+	struct cri_call			 c;
+	bool				 init = i < rt->pod->spec->n_initcontainers;
+	size_t				 idx = init ? i : i -
+					    rt->pod->spec->n_initcontainers;
+
+	if (p->a->policy == NULL || !policy_needs_image_user(p->a->policy,
+	    rt->pod, init, idx))
+		return 0;
+	c = call(p, CRI_SHORT_TIMEOUT_MS);
+	if (cri_image_status(p->rc->cri, &c, ct->image, &img) == -1 ||
+	    img == NULL) {
+		pod_error(rt, "container %s: the image's user is needed by the "
+		    "policy and ImageStatus did not give it", ct->name);
+		return -1;
+	}
+	memset(&u, 0, sizeof(u));
+	if (img->uid != NULL) {
+		u.has_uid = true;
+		u.uid = img->uid->value;
+	}
+	u.username = img->username;
+	/* the agent's own record: the refusal is written on it */
+	return admit_image_user(p->a, (struct desired_pod *)(uintptr_t)dp,
+	    rt->pod, init, idx, &u);
+}
+
 static const Spd__Container *
 spec_of(const struct pod_rt *rt, size_t i)
 {
@@ -480,9 +554,11 @@ start_container(struct pass *p, struct pod_rt *rt, size_t i,
 					    cr->attempt + 1;
 
 	p->acted = true;
-	pod_ctx_of(rt, &pc);
+	pod_ctx_of(p->a, &p->ar, rt, &pc);
 	sbc = podconfig_sandbox(&p->ar, p->a, &pc, rt->attempt);
 	if ((image = ensure_image(p, rt, ct, sbc)) == NULL)
+		return -1;
+	if (check_image_user(p, rt, i, ct, dp) == -1)
 		return -1;
 	snprintf(dir, sizeof(dir), "%s/%s", sbc->log_directory, ct->name);
 	if (mkdir_p(dir, 0755) == -1) {
@@ -515,6 +591,10 @@ start_container(struct pass *p, struct pod_rt *rt, size_t i,
 		    c.err.message);
 		return -1;
 	}
+	snprintf(dir, sizeof(dir), "%s/%s/%u.log", sbc->log_directory,
+	    ct->name, attempt);
+	logs_link(p->a, rt->pod->metadata->name, rt->pod->metadata->namespace_,
+	    ct->name, id, dir);
 	snprintf(cr->id, sizeof(cr->id), "%s", id);
 	cr->attempt = attempt;
 	cr->state = RUNTIME__V1__CONTAINER_STATE__CONTAINER_RUNNING;
@@ -609,6 +689,21 @@ backoff_over(struct pass *p, struct pod_rt *rt, struct ctr_rt *cr)
 	return true;
 }
 
+static void
+check_log(struct pass *p, struct pod_rt *rt, struct ctr_rt *cr)
+{
+	struct cri_call	 c = call(p, CRI_SHORT_TIMEOUT_MS);
+	const char	*dir;
+	char		 cdir[PATH_MAX];
+
+	cr->log_checked_ms = p->now;
+	dir = pod_log_dir(&p->ar, p->a, rt->pod, rt->uid);
+	snprintf(cdir, sizeof(cdir), "%s/%s", dir, cr->name);
+	if (logs_rotate(p->rc->cri, &c, p->a, cdir, cr->attempt, cr->id) == 1)
+		log_info("pod %s: container %s's log rotated", rt->full_name,
+		    cr->name);
+}
+
 /* Returns true when the container is done (init) or settled (regular). */
 static bool
 sync_container(struct pass *p, struct pod_rt *rt, size_t i,
@@ -630,6 +725,8 @@ sync_container(struct pass *p, struct pod_rt *rt, size_t i,
 	cr->state = c->state;
 	if (c->state == RUNTIME__V1__CONTAINER_STATE__CONTAINER_RUNNING) {
 		snprintf(cr->id, sizeof(cr->id), "%s", c->id);
+		if (p->now - cr->log_checked_ms >= LOG_CHECK_MS)
+			check_log(p, rt, cr);
 		return !cr->init || cr->sidecar;
 	}
 	if (c->state != RUNTIME__V1__CONTAINER_STATE__CONTAINER_EXITED)
@@ -656,7 +753,6 @@ static void
 collect_garbage(struct pass *p, const struct pod_rt *rt)
 {
 	const Runtime__V1__Container	*c, *l;
-	struct cri_call			 cc;
 	size_t				 i;
 
 	for (i = 0; i < p->act.nct; i++) {
@@ -668,10 +764,7 @@ collect_garbage(struct pass *p, const struct pod_rt *rt)
 		l = latest(p, rt->sandbox_id, c->metadata->name);
 		if (l == NULL || l == c)
 			continue;
-		cc = call(p, CRI_SHORT_TIMEOUT_MS);
-		if (cri_remove_container(p->rc->cri, &cc, c->id) == -1)
-			log_warnx("remove dead container %.12s: %s", c->id,
-			    cc.err.message);
+		remove_container(p, c);
 	}
 }
 
@@ -819,7 +912,7 @@ run_sandbox(struct pass *p, struct pod_rt *rt, uint32_t attempt,
 		return -1;
 	}
 	p->acted = true;
-	pod_ctx_of(rt, &pc);
+	pod_ctx_of(p->a, &p->ar, rt, &pc);
 	if (volumes_prepare(p->a, &pc, err, sizeof(err)) == -1) {
 		pod_error(rt, "%s", err);
 		return -1;
@@ -890,6 +983,28 @@ sync_pod(struct pass *p, const struct desired_pod *dp)
 	update_phase(rt);
 }
 
+/* A policy dry run: what would stop, said once per pod. */
+static void
+would_stop(struct pass *p, const struct desired_pod *dp)
+{
+	struct pod_rt	*rt = rt_find(p->rc, dp->uid);
+	struct pod_rt	 tmp;
+
+	if (rt != NULL && rt->would_stop_said)
+		return;
+	if (rt == NULL) {
+		memset(&tmp, 0, sizeof(tmp));
+		memcpy(tmp.uid, dp->uid, sizeof(tmp.uid));
+		tmp.full_name = dp->full_name;
+		tmp.source_kind = dp->source == CHAN_URL ? "http" : "file";
+		rt = &tmp;
+	} else
+		rt->would_stop_said = true;
+	log_warnx("pod %s (uid %s) would be stopped: policy %s: %s (dry run)",
+	    dp->full_name, dp->uid, dp->policy_rule, dp->policy_reason);
+	audit(p, AUDIT_WOULD_STOP, rt, dp, NULL, NULL, dp->policy_reason);
+}
+
 /*
  * Owned sandboxes no desired pod accounts for. A name desired with a new
  * UID replaces its old pod now; a pod the policy refuses is stopped
@@ -919,8 +1034,10 @@ remove_undesired(struct pass *p)
 		snprintf(full, sizeof(full), "%s/%s", ns, name);
 		byname = desired_by_name(p->a, full);
 		if (dp != NULL && dp->policy_refused) {
-			if (p->a->policy_dry_run)
+			if (p->a->policy_dry_run) {
+				would_stop(p, dp);
 				continue;
+			}
 			kill_sandbox(p, sb, 2, "refused by the node policy");
 		} else if (byname != NULL)
 			kill_sandbox(p, sb, grace_of(sb, 30),

@@ -73,6 +73,7 @@ struct ctr_rt {
 	int64_t		finished_ms;
 	int64_t		started_ms;
 	int64_t		backoff_ms;	/* wait before the next restart */
+	int64_t		log_checked_ms;
 	char		reason[64];
 };
 
@@ -89,6 +90,7 @@ struct pod_rt {
 	enum phase	 phase;
 	bool		 finished;	/* will not be started again */
 	bool		 adopted;
+	bool		 would_stop_said;	/* a policy dry run told */
 	int64_t		 started_ms;
 	char		 error[ERROR_MAX];
 	char		 reported[ERROR_MAX];	/* the error last logged */
@@ -153,6 +155,16 @@ int	volumes_mounts(struct arena *, const struct agent *,
 	    const char *pod_ip, Runtime__V1__Mount ***, size_t *, char *err,
 	    size_t errlen);
 void	volumes_remove(const struct agent *, const char *uid);
+
+/* logs.c */
+#define LOG_CHECK_MS	10000	/* a running container's log size, looked at */
+void	logs_links_dir(const struct agent *, char *, size_t);
+void	logs_link(const struct agent *, const char *pod, const char *ns,
+	    const char *ctr, const char *id, const char *target);
+void	logs_unlink(const struct agent *, const char *pod, const char *ns,
+	    const char *ctr, const char *id);
+int	logs_rotate(struct cri *, struct cri_call *, const struct agent *,
+	    const char *dir, uint32_t attempt, const char *id);
 
 /* status.c */
 void	status_write(struct agent *, struct reconciler *);

@@ -190,6 +190,10 @@ vol_path(char *buf, size_t len, const char *tmpl, const char *app)
 
 static const char *
 save(struct doc *d, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
+
+static const char *
+save(struct doc *d, const char *fmt, va_list ap)
 {
 	char	*p = d->text + d->tlen;
 	size_t	 room = sizeof(d->text) - d->tlen;

@@ -29,8 +29,16 @@ ok() {	# name, status, diagnostic
 	fi
 }
 
+cat >"$SPD_DIR/config.yaml" <<EOF
+apiVersion: kubelet.config.k8s.io/v1beta1
+kind: KubeletConfiguration
+containerLogMaxSize: 64Ki
+containerLogMaxFiles: 2
+EOF
+chmod 600 "$SPD_DIR/config.yaml"
+
 start_agent() {
-	"$staticpodd" --pod-manifest-path "$M" \
+	"$staticpodd" --config "$SPD_DIR/config.yaml" --pod-manifest-path "$M" \
 		--container-runtime-endpoint "unix://$SPD_CRI_SOCKET" \
 		--state-dir "$SPD_DIR/state" --run-dir "$SPD_DIR/run" \
 		--pod-logs-dir "$SPD_DIR/logs" --hostname-override node1 \
@@ -136,6 +144,11 @@ sha=$(sha256sum "$M/host.yaml" | cut -d' ' -f1)
 grep -q "\"decision\":\"started\",\"source\":\"file\",\"origin\":\"$M/host.yaml\",\"sha256\":\"$sha\"" "$AUDIT"
 ok lifecycle_audit_sha256_is_the_files_own $? "$sha: $(cat "$AUDIT")"
 
+id=$(ctr_id host sleep)
+link="$SPD_DIR/containers/host-node1_default_sleep-$id.log"
+[ -L "$link" ] && [ "$(readlink "$link")" = "$SPD_DIR/logs/default_host-node1_$(pod host | jq -r .uid)/sleep/0.log" ]
+ok lifecycle_links_each_container_log_in_the_containers_directory $? "$(ls -l "$SPD_DIR/containers" 2>&1)"
+
 # restart of the agent: adopted, same container IDs, no restarts
 before=$(ctr_id host sleep)
 stop_agent
@@ -226,6 +239,57 @@ ctr -a "$SPD_CRI_SOCKET" -n k8s.io containers ls -q 2>/dev/null | grep -q "^$sb"
 gone=$?
 [ $r -eq 0 ] && [ $gone -ne 0 ] && grep -q '"decision":"removed".*"pod":"default/pull-node1"' "$AUDIT"
 ok lifecycle_a_removed_manifest_stops_and_removes_its_pod $? "sandbox $sb; $(tail -3 "$AUDIT")"
+
+# a chatty container's log is rotated by size, keeping MaxFiles files
+put chatty.yaml <<EOF
+apiVersion: v1
+kind: Pod
+metadata: {name: chatty}
+spec:
+  hostNetwork: true
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: c
+    image: $SPD_IMAGE
+    imagePullPolicy: Never
+    command: [/bin/sh, -c, "while true; do head -c 20000 /dev/zero | tr '\\\\0' x; echo; sleep 0.1; done"]
+EOF
+wait_status "$(running chatty)"
+dir="$SPD_DIR/logs/default_chatty-node1_$(pod chatty | jq -r .uid)/c"
+for i in $(seq 60); do
+	[ "$(ls "$dir" | grep -c '^0\.log\.')" -ge 1 ] && break
+	sleep 1
+done
+sleep 12
+rotated=$(ls "$dir" | grep -c '^0\.log\.')
+[ "$rotated" -eq 1 ] && [ -f "$dir/0.log" ] && grep -q "container c's log rotated" "$LOG"
+ok lifecycle_a_container_log_is_rotated_by_size_keeping_max_files $? "$(ls -l "$dir")"
+rm "$M/chatty.yaml"
+
+# a pod the node policy refuses never reaches the CRI runtime
+put evil.yaml <<EOF
+apiVersion: v1
+kind: Pod
+metadata: {name: evil}
+spec:
+  hostNetwork: true
+  containers:
+  - name: c
+    image: $SPD_IMAGE
+    imagePullPolicy: Never
+    securityContext: {privileged: true}
+EOF
+wait_status '.pods[] | select(.pod == "default/evil-node1") | .phase == "Refused"'
+r=$?
+sleep 3
+sha=$(sha256sum "$M/evil.yaml" | cut -d' ' -f1)
+ctr -a "$SPD_CRI_SOCKET" -n k8s.io containers ls 2>/dev/null | grep -v CONTAINER >"$SPD_DIR/ctrs"
+n_evil=$(jq -r '.pods[] | select(.pod == "default/evil-node1") | .uid' "$STATUS" | xargs -I{} grep -c {} "$SPD_DIR/ctrs")
+[ $r -eq 0 ] && [ "$n_evil" = 0 ] &&
+	grep -q "\"decision\":\"refused\".*\"sha256\":\"$sha\".*\"pod\":\"default/evil-node1\".*\"rule\":\"privileged\"" "$AUDIT" &&
+	! grep -q '"decision":"started".*"pod":"default/evil-node1"' "$AUDIT"
+ok lifecycle_a_pod_the_policy_refuses_never_reaches_the_cri_runtime $? "$(pod evil); $(grep evil "$AUDIT")"
+rm "$M/evil.yaml"
 
 # on SIGTERM the agent leaves pods running
 id=$(ctr_id host sleep)

@@ -30,6 +30,10 @@ static int tap_n, tap_failed;
 
 static void
 tap(int ok, const char *name, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+tap(int ok, const char *name, const char *fmt, ...)
 {
 	va_list ap;
 

@@ -28,6 +28,10 @@ static char dir[64];
 
 static void
 tap(int ok, const char *name, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+tap(int ok, const char *name, const char *fmt, ...)
 {
 	va_list ap;
 

@@ -34,6 +34,10 @@ static int tap_n, tap_failed;
 
 static void
 tap(int ok, const char *name, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+tap(int ok, const char *name, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -303,7 +307,7 @@ test_normalize(void)
 			printf("# %s -> %s, expected %s\n", cases[i].in, out,
 			    cases[i].out);
 		}
-	tap(ok, "images_are_normalized_as_registries_resolve_them", "");
+	tap(ok, "images_are_normalized_as_registries_resolve_them", "%s", "see the lines above");
 }
 
 /* A policy from YAML text, default host paths, no file checks. */
@@ -344,7 +348,7 @@ test_annotations(void)
 	    !policy_annotation_allowed(&pol, "org.systemd.property.Foo") &&
 	    !policy_annotation_allowed(&pol, "io.containerd.runc.v2.x") &&
 	    !policy_annotation_allowed(&pol, "example.com/anything");
-	tap(ok, "annotations_default_passes_only_kubeadm_and_kubectl_keys", "");
+	tap(ok, "annotations_default_passes_only_kubeadm_and_kubectl_keys", "%s", "see the lines above");
 	policy_free(&pol);
 	if (policy_from("apiVersion: staticpodd.io/v1\nkind: NodePolicy\n"
 	    "annotations:\n  allowed: [\"example.com/*\", a.b/c]\n", &pol) ==
@@ -357,7 +361,7 @@ test_annotations(void)
 	    !policy_annotation_allowed(&pol, "a.b/cd") &&
 	    !policy_annotation_allowed(&pol, "kubeadm.kubernetes.io/x") &&
 	    !policy_annotation_allowed(&pol, "io.staticpodd.sha");
-	tap(ok, "annotations_listed_keys_and_prefixes_replace_the_preset", "");
+	tap(ok, "annotations_listed_keys_and_prefixes_replace_the_preset", "%s", "see the lines above");
 	policy_free(&pol);
 	if (policy_from("apiVersion: staticpodd.io/v1\nkind: NodePolicy\n"
 	    "annotations: {allowed: [\"*\"]}\n", &pol) == -1) {
@@ -366,7 +370,8 @@ test_annotations(void)
 	}
 	tap(policy_annotation_allowed(&pol, "org.systemd.property.X") &&
 	    !policy_annotation_allowed(&pol, "io.staticpodd.manifest-sha256"),
-	    "annotations_star_passes_all_but_the_agent_s_own", "");
+	    "annotations_star_passes_all_but_the_agent_s_own", "%s",
+	    "an allowed or a refused key");
 	policy_free(&pol);
 }
 
