@@ -46,6 +46,9 @@ const struct sandbox_syscall policy_runtime_syscalls[] = {
 	SC_ALLOW("mkdir", "glibc's mkdir() where the architecture has it"),
 	SC_ALLOW("rename", "glibc's rename() where the architecture has it"),
 	SC_ALLOW("unlink", "glibc's unlink() where the architecture has it"),
+	SC_ALLOW("symlink", "a container's log link in the containers log "
+	    "directory, as the kubelet makes it"),
+	SC_ALLOW("symlinkat", "the same, where glibc uses the *at call"),
 	SC_ALLOW("fsync", "a state file is on disk before it is renamed"),
 	SC_ALLOW("fdatasync", "the audit log is on disk"),
 	SC_ALLOW("ftruncate", "size a memfd"),
