@@ -26,6 +26,7 @@
 					   rename; never devices, FIFOs,
 					   sockets or symlinks */
 #define SANDBOX_FS_EXEC		0x4	/* execute */
+#define SANDBOX_FS_SYMLINK	0x8	/* make symbolic links (log links) */
 
 struct sandbox_path {
 	const char	*path;

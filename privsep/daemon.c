@@ -449,8 +449,8 @@ lockdown(struct agent *a)
 	policy_runtime_sandbox(&p, &d);
 	/* the containers log links, beside the pod logs */
 	logs_links_dir(a, links, sizeof(links));
-	sandbox_policy_add_path(&p, links, SANDBOX_FS_READ | SANDBOX_FS_WRITE,
-	    0);
+	sandbox_policy_add_path(&p, links, SANDBOX_FS_READ | SANDBOX_FS_WRITE |
+	    SANDBOX_FS_SYMLINK, 0);
 	if (a->cfg.requirelandlock)
 		p.landlock = SANDBOX_LANDLOCK_REQUIRED;
 	abi = sandbox_apply(&p);

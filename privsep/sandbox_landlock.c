@@ -167,6 +167,8 @@ ll_grant(unsigned int access)
 		g |= LL_GRANT_WRITE;
 	if (access & SANDBOX_FS_EXEC)
 		g |= LL_GRANT_EXEC;
+	if (access & SANDBOX_FS_SYMLINK)
+		g |= LL_FS_MAKE_SYM;
 	return g;
 }
 
