@@ -118,6 +118,32 @@ path_push(struct decoder *dc, const char *fmt, ...)
 	return old;
 }
 
+/*
+ * The hot path: a key of plain printable characters is copied as it is,
+ * without a printf per field; anything else is escaped as before.
+ */
+static size_t
+path_push_key(struct decoder *dc, const char *sep, const struct ynode *k,
+    const char *end)
+{
+	size_t	 old = dc->plen, slen = strlen(sep), elen = strlen(end), i;
+	char	 q[128];
+
+	for (i = 0; i < k->len; i++)
+		if (k->str[i] < 0x20 || k->str[i] > 0x7e || k->str[i] == '"' ||
+		    k->str[i] == '\\')
+			break;
+	if (i < k->len || k->len >= sizeof(q) - 8 ||
+	    old + slen + k->len + elen >= sizeof(dc->path))
+		return path_push(dc, "%s%s%s", sep, diag_quote(k->str, q,
+		    sizeof(q)), end);
+	memcpy(dc->path + old, sep, slen);
+	memcpy(dc->path + old + slen, k->str, k->len);
+	memcpy(dc->path + old + slen + k->len, end, elen + 1);
+	dc->plen = old + slen + k->len + elen;
+	return old;
+}
+
 static void
 path_pop(struct decoder *dc, size_t old)
 {
@@ -447,7 +473,6 @@ dec_map(struct decoder *dc, const struct ynode *n,
 	const ProtobufCFieldDescriptor		*vfd = &md->fields[1];
 	ProtobufCMessage			*e;
 	const struct ynode			*k;
-	char					 q[128];
 	size_t					 i, old;
 	int					 ret = 0;
 
@@ -464,7 +489,7 @@ dec_map(struct decoder *dc, const struct ynode *n,
 		protobuf_c_message_init(md, e);
 		/* key first: the entry layout is { base, key, value } */
 		*(const char **)((char *)e + md->fields[0].offset) = k->str;
-		old = path_push(dc, "[%s]", diag_quote(k->str, q, sizeof(q)));
+		old = path_push_key(dc, "[", k, "]");
 		if (vfd->label == PROTOBUF_C_LABEL_REPEATED) {
 			if (dec_repeated(dc, n->items[2 * i + 1], vfd, e) == -1)
 				ret = -1;
@@ -589,7 +614,6 @@ dec_message(struct decoder *dc, const struct ynode *n,
     const ProtobufCMessageDescriptor *desc, ProtobufCMessage *msg)
 {
 	const struct ynode	*key;
-	char			 q[128];
 	size_t			 i, old;
 	int			 ret = 0;
 
@@ -600,8 +624,7 @@ dec_message(struct decoder *dc, const struct ynode *n,
 	for (i = 0; i < n->n; i++) {
 		key = n->items[2 * i];
 		/* escaped, so a hostile key cannot break the error line */
-		old = path_push(dc, dc->plen == 0 ? "%s" : ".%s",
-		    diag_quote(key->str, q, sizeof(q)));
+		old = path_push_key(dc, dc->plen == 0 ? "" : ".", key, "");
 		if (dec_field(dc, key, n->items[2 * i + 1], desc, msg) == -1)
 			ret = -1;
 		path_pop(dc, old);

@@ -74,9 +74,6 @@ static const struct {
 	{ "TopologySpreadConstraint", "nodeTaintsPolicy" },
 };
 
-/* Values whose zero means something: a label "", a quantity 0, port 0. */
-static const char *const opaque[] = { "StringEntry", "QuantityEntry",
-    "Quantity", "IntOrString" };
 
 static const char *
 short_name(const ProtobufCMessageDescriptor *desc)
@@ -104,15 +101,18 @@ clear_zero_values(ProtobufCMessage *m)
 {
 	const ProtobufCMessageDescriptor	*desc = m->descriptor;
 	const ProtobufCFieldDescriptor		*fd;
-	const char				*name = short_name(desc);
+	const char				*name = NULL;
 	ProtobufCMessage			**sub;
 	protobuf_c_boolean			*has;
 	char					*p;
 	size_t					 i, j, n;
+	bool					 zero;
 
-	for (i = 0; i < sizeof(opaque) / sizeof(opaque[0]); i++)
-		if (strcmp(name, opaque[i]) == 0)
-			return;
+	if (desc == &spd__string_entry__descriptor ||
+	    desc == &spd__quantity_entry__descriptor ||
+	    desc == &spd__quantity__descriptor ||
+	    desc == &spd__int_or_string__descriptor)
+		return;
 	for (i = 0; i < desc->n_fields; i++) {
 		fd = &desc->fields[i];
 		p = (char *)m + fd->offset;
@@ -126,30 +126,37 @@ clear_zero_values(ProtobufCMessage *m)
 					clear_zero_values(sub[j]);
 			continue;
 		}
-		if (fd->label == PROTOBUF_C_LABEL_REPEATED ||
-		    keeps_zero(name, fd->name))
+		if (fd->label == PROTOBUF_C_LABEL_REPEATED)
 			continue;
 		has = (protobuf_c_boolean *)((char *)m + fd->quantifier_offset);
 		switch (fd->type) {
 		case PROTOBUF_C_TYPE_STRING:
-			if (*(char **)p != NULL && **(char **)p == '\0')
-				*(char **)p = NULL;
+			zero = *(char **)p != NULL && **(char **)p == '\0';
 			break;
 		case PROTOBUF_C_TYPE_BOOL:
-			if (*has && !*(protobuf_c_boolean *)p)
-				*has = 0;
+			zero = *has && !*(protobuf_c_boolean *)p;
 			break;
 		case PROTOBUF_C_TYPE_INT32:
-			if (*has && *(int32_t *)p == 0)
-				*has = 0;
+			zero = *has && *(int32_t *)p == 0;
 			break;
 		case PROTOBUF_C_TYPE_INT64:
-			if (*has && *(int64_t *)p == 0)
-				*has = 0;
+			zero = *has && *(int64_t *)p == 0;
 			break;
 		default:
+			zero = false;
 			break;
 		}
+		/* the table is consulted only for a zero, which is rare */
+		if (!zero)
+			continue;
+		if (name == NULL)
+			name = short_name(desc);
+		if (keeps_zero(name, fd->name))
+			continue;
+		if (fd->type == PROTOBUF_C_TYPE_STRING)
+			*(char **)p = NULL;
+		else
+			*has = 0;
 	}
 }
 
