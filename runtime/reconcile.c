@@ -36,7 +36,8 @@ struct actual {
 struct pass {
 	struct agent		*a;
 	struct reconciler	*rc;
-	struct arena		 ar;
+	struct arena		 ar;	/* one pod's configs and replies */
+	struct arena		 lists;	/* what the runtime runs, this pass */
 	struct actual		 act;
 	int64_t			 now;
 	bool			 acted;	/* created, started or removed something */
@@ -201,12 +202,14 @@ list_actual(struct pass *p)
 
 	f.labels = &owned;
 	f.nlabels = 1;
+	c.arena = &p->lists;
 	if (cri_list_pod_sandbox(p->rc->cri, &c, &f, &p->act.sb,
 	    &p->act.nsb) == -1) {
 		log_warnx("CRI: %s", c.err.message);
 		return -1;
 	}
 	c = call(p, CRI_LIST_TIMEOUT_MS);
+	c.arena = &p->lists;
 	if (cri_list_containers(p->rc->cri, &c, &f, &p->act.ct,
 	    &p->act.nct) == -1) {
 		log_warnx("CRI: %s", c.err.message);
@@ -1120,16 +1123,21 @@ reconcile_tick(struct agent *a)
 	p.rc = a->rc;
 	p.now = start;
 	arena_init(&p.ar, RECONCILE_ARENA);
+	arena_init(&p.lists, RECONCILE_ARENA);
 	if (!ensure_ready(&p) || list_actual(&p) == -1)
 		goto out;
 	remove_undesired(&p);
 	/* removals changed what runs: see it again before creating */
 	arena_free(&p.ar);
+	arena_free(&p.lists);
 	if (list_actual(&p) == -1)
 		goto out;
-	for (i = 0; i < a->desired.n; i++)
+	/* one pod's configs at a time: the peak is one pod, not all of them */
+	for (i = 0; i < a->desired.n; i++) {
 		if (admitted(&a->desired.pods[i]))
 			sync_pod(&p, &a->desired.pods[i]);
+		arena_free(&p.ar);
+	}
 	forget_unmarked(a->rc);
 	set_period(a, settled(&p));
 out:
@@ -1139,6 +1147,7 @@ out:
 	a->rc->pass_us_total += (uint64_t)(mono_us() - start_us);
 	status_write(a, a->rc);
 	arena_free(&p.ar);
+	arena_free(&p.lists);
 }
 
 /* For `kill -USR1`: where the time of the passes went. */
