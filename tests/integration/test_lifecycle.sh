@@ -175,6 +175,16 @@ t1=$(date +%s)
 [ $r -eq 0 ] && [ $((t1 - t0)) -ge 9 ]
 ok lifecycle_the_second_restart_waits_for_the_backoff $? "restarted after $((t1 - t0)) s: $(pod host)"
 
+# a sandbox that is no longer ready (its pause process gone, as after a
+# reboot) is removed and made anew with the next attempt
+sb=$(pod host | jq -r .sandbox)
+ctr -a "$SPD_CRI_SOCKET" -n k8s.io tasks kill -s KILL "$sb" >/dev/null 2>&1
+wait_status ".pods[] | select(.pod == \"default/host-node1\") | .sandbox != \"$sb\" and .phase == \"Running\""
+r=$?
+[ $r -eq 0 ] && grep -q "sandbox not ready; made anew" "$LOG" &&
+	grep -q "pod default/host-node1 (uid [0-9a-f]*): sandbox [0-9a-f]* (attempt 1)" "$LOG"
+ok lifecycle_a_sandbox_no_longer_ready_is_made_anew_with_the_next_attempt $? "$(pod host)"
+
 # containerd restarts: the agent waits, reconnects, and runs the same pods
 id=$(ctr_id host sleep)
 $SPD_RESTART >/dev/null 2>&1
