@@ -114,6 +114,10 @@ fill(const Spk__KubeletConfiguration *k, Spw__Config *c, struct diags *d)
 	c->containerruntimeendpoint = k->containerruntimeendpoint;
 	c->podlogsdir = k->podlogsdir;
 	c->cgroupdriver = k->cgroupdriver;
+	c->clusterdns = k->clusterdns;
+	c->n_clusterdns = k->n_clusterdns;
+	c->clusterdomain = k->clusterdomain;
+	c->resolvconf = k->resolvconf;
 	if (k->containerlogmaxsize != NULL) {
 		int64_t milli;
 

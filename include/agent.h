@@ -24,6 +24,7 @@
 #define AGENT_DEFAULT_LOGS_DIR	"/var/log/pods"
 #define AGENT_DEFAULT_STATE_DIR	"/var/lib/staticpodd"
 #define AGENT_DEFAULT_RUN_DIR	"/run/staticpodd"
+#define AGENT_DEFAULT_RESOLV_CONF "/etc/resolv.conf"	/* the kubelet's */
 #define AGENT_DEFAULT_CHECK_MS	20000	/* fileCheckFrequency, httpCheckFrequency */
 #define AGENT_CHECK_MIN_MS	1000
 #define AGENT_CHECK_MAX_MS	(24 * 3600 * 1000)
@@ -101,6 +102,24 @@ struct desired {
 	bool			 dirty[CHAN_MAX];	/* to be saved */
 };
 
+/*
+ * The node's resolv.conf, read once by root before the runtime's sandbox
+ * closes /etc: a change takes a restart of the agent, which keeps pods.
+ * The limits are the kubelet's (and a resolver's: three servers).
+ */
+#define DNS_SERVERS_MAX		3
+#define DNS_SEARCHES_MAX	32
+#define DNS_SEARCH_CHARS_MAX	2048
+#define DNS_OPTIONS_MAX		32
+struct host_dns {
+	char	*servers[DNS_SERVERS_MAX];
+	size_t	 nservers;
+	char	*searches[DNS_SEARCHES_MAX];
+	size_t	 nsearches;
+	char	*options[DNS_OPTIONS_MAX];
+	size_t	 noptions;
+};
+
 struct agent {
 	Spw__Config	 cfg;		/* merged and validated */
 	struct arena	 cfg_arena;	/* its strings */
@@ -125,6 +144,7 @@ struct agent {
 	bool		 policy_dry_run;
 	bool		 all_ready_seen;
 	bool		 apparmor;	/* the kernel enforces AppArmor */
+	struct host_dns	 host_dns;
 };
 
 /* flags.c */
@@ -174,6 +194,11 @@ void	desired_free(struct desired *);
 
 /* runtime/logs.c: <podLogsDir>/../containers */
 void	logs_links_dir(const struct agent *, char *, size_t);
+
+/* runtime/dns.c: the node's resolv.conf, read before the sandbox */
+void	dns_load_host(struct agent *);
+void	dns_parse_resolv(struct host_dns *, struct arena *, const char *,
+	    size_t);
 
 /* runtime/volumes.c: mkdir -p */
 int	mkdir_p(const char *path, mode_t);

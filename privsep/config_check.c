@@ -2,6 +2,8 @@
  * What a configuration may say. The same rules run in the fetcher, for
  * errors with a line and column, and in the runtime on the merged result.
  */
+#include <arpa/inet.h>
+
 #include <ctype.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -17,6 +19,7 @@
 #define URL_MAX		2048
 #define HEADER_MAX	4096
 #define USER_MAX	32
+#define CLUSTER_DNS_MAX	3	/* what a resolver reads of resolv.conf */
 
 static bool
 clean(const char *s)
@@ -137,6 +140,34 @@ check_minisign_key(struct diags *d, const Spw__Config *c)
 	return 0;
 }
 
+/* The kubelet's clusterDNS, clusterDomain and resolvConf. */
+static int
+check_dns(struct diags *d, const Spw__Config *c)
+{
+	uint8_t	addr[sizeof(struct in6_addr)];
+	char	b[96];
+	size_t	i;
+	int	ret = 0;
+
+	if (c->n_clusterdns > CLUSTER_DNS_MAX)
+		ret = diag_add(d, 0, 0, "clusterDNS", "more than %d servers "
+		    "(a resolver reads no more)", CLUSTER_DNS_MAX);
+	for (i = 0; i < c->n_clusterdns && i < CLUSTER_DNS_MAX; i++)
+		if (inet_pton(AF_INET, c->clusterdns[i], addr) != 1 &&
+		    inet_pton(AF_INET6, c->clusterdns[i], addr) != 1)
+			ret = diag_add(d, 0, 0, "clusterDNS", "\"%s\" is not an "
+			    "IP address", diag_quote(c->clusterdns[i], b,
+			    sizeof(b)));
+	if (c->clusterdomain != NULL &&
+	    !is_dns1123_subdomain(c->clusterdomain))
+		ret = diag_add(d, 0, 0, "clusterDomain", "\"%s\" is not a "
+		    "DNS-1123 subdomain", diag_quote(c->clusterdomain, b,
+		    sizeof(b)));
+	if (c->resolvconf != NULL && c->resolvconf[0] != '\0')
+		ret |= check_path(d, "resolvConf", c->resolvconf);
+	return ret;
+}
+
 int
 config_check(const Spw__Config *c, struct diags *d)
 {
@@ -182,6 +213,7 @@ config_check(const Spw__Config *c, struct diags *d)
 	    strcmp(c->cgroupdriver, "systemd") != 0)
 		ret = diag_add(d, 0, 0, "cgroupDriver", "must be cgroupfs or "
 		    "systemd");
+	ret |= check_dns(d, c);
 	if (c->has_maxmanifestbytes && (c->maxmanifestbytes < 1 ||
 	    c->maxmanifestbytes > AGENT_MANIFEST_MAX))
 		ret = diag_add(d, 0, 0, "staticpodd.maxManifestBytes", "must be "

@@ -127,6 +127,8 @@ apply_defaults(struct agent *a)
 		c->rundir = AGENT_DEFAULT_RUN_DIR;
 	if (c->cgroupdriver == NULL)
 		c->cgroupdriver = "cgroupfs";
+	if (c->resolvconf == NULL)
+		c->resolvconf = AGENT_DEFAULT_RESOLV_CONF;
 	if (!c->has_filecheckfrequencyms) {
 		c->has_filecheckfrequencyms = 1;
 		c->filecheckfrequencyms = AGENT_DEFAULT_CHECK_MS;

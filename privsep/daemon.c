@@ -532,6 +532,7 @@ daemon_main(int argc, char **argv)
 		start_url_source(&a, &a.chan[CHAN_URL]);
 	find_host_ip(&a);
 	a.apparmor = apparmor_enabled();
+	dns_load_host(&a);
 	if (mkdir_p(a.cfg.podlogsdir, 0755) == -1)
 		fatal("%s", a.cfg.podlogsdir);
 	logs_links_dir(&a, links, sizeof(links));

@@ -214,31 +214,6 @@ hostname(struct arena *a, const Spd__Pod *p)
 	return h;
 }
 
-static Runtime__V1__DNSConfig *
-dns(struct arena *a, const Spd__PodSpec *s)
-{
-	const Spd__PodDNSConfig	*d = s->dnsconfig;
-	Runtime__V1__DNSConfig	*c;
-	size_t			 i;
-
-	/* no config: the runtime gives the pod the node's resolv.conf */
-	if (d == NULL)
-		return NULL;
-	c = alloc(a, sizeof(*c));
-	runtime__v1__dnsconfig__init(c);
-	c->servers = d->nameservers;
-	c->n_servers = d->n_nameservers;
-	c->searches = d->searches;
-	c->n_searches = d->n_searches;
-	c->options = alloc(a, (d->n_options + 1) * sizeof(char *));
-	for (i = 0; i < d->n_options; i++)
-		c->options[i] = d->options[i]->value != NULL ?
-		    sprint(a, "%s:%s", d->options[i]->name,
-		    d->options[i]->value) : d->options[i]->name;
-	c->n_options = d->n_options;
-	return c;
-}
-
 static void
 port_mappings(struct arena *a, const Spd__PodSpec *s,
     Runtime__V1__PodSandboxConfig *c)
@@ -306,7 +281,7 @@ podconfig_sandbox(struct arena *a, const struct agent *ag,
 	c->metadata = md;
 	c->hostname = hostname(a, p);
 	c->log_directory = (char *)pod_log_dir(a, ag, p, pc->uid);
-	c->dns_config = dns(a, s);
+	c->dns_config = podconfig_dns(a, ag, p);
 	port_mappings(a, s, c);
 	for (i = 0; i < p->metadata->n_labels; i++)
 		kv_add(a, &labels, p->metadata->labels[i]->key,

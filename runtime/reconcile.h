@@ -136,6 +136,10 @@ Runtime__V1__ContainerConfig *podconfig_container(struct arena *,
 	    uint32_t attempt, const char *image, Runtime__V1__KeyValue **,
 	    size_t, Runtime__V1__Mount **, size_t);
 
+/* dns.c */
+Runtime__V1__DNSConfig *podconfig_dns(struct arena *, const struct agent *,
+	    const Spd__Pod *);
+
 /* env.c */
 int	env_build(struct arena *, const struct agent *, const struct pod_ctx *,
 	    const Spd__Container *, const char *pod_ip,

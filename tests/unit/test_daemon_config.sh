@@ -115,6 +115,16 @@ out=$(run_to_exit --config "$tmp/c.yaml"); rc=$?
 [ $rc -eq 2 ] && grep -q "$tmp/c.yaml:5:26: staticpodd.urlSignaturePublicKey: is not a minisign public key" <<<"$out"
 ok daemon_refuses_a_bad_signature_key_at_start $? "exit $rc: $out"
 
+conf <<<'apiVersion: kubelet.config.k8s.io/v1beta1
+kind: KubeletConfiguration
+staticPodPath: /x
+clusterDNS: [10.96.0.10, not-an-ip]
+clusterDomain: Cluster_Local'
+out=$(run_to_exit --config "$tmp/c.yaml"); rc=$?
+[ $rc -eq 2 ] && grep -q 'clusterDNS: "not-an-ip" is not an IP address' <<<"$out" &&
+	grep -q 'clusterDomain: "Cluster_Local" is not a DNS-1123 subdomain' <<<"$out"
+ok daemon_refuses_a_cluster_dns_that_is_no_address $? "exit $rc: $out"
+
 out=$(run_to_exit --pod-manifest-path relative); rc=$?
 [ $rc -eq 2 ] && grep -q 'configuration: staticPodPath: "relative" is not an absolute path' <<<"$out"
 ok daemon_checks_flags_as_it_checks_the_file $? "exit $rc: $out"
