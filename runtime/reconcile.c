@@ -153,6 +153,37 @@ audit(struct pass *p, enum audit_decision d, const struct pod_rt *rt,
 
 /* ---- readiness of the CRI runtime ---- */
 
+/*
+ * The cgroup driver is the runtime's to say, as the kubelet takes it
+ * (KubeletCgroupDriverFromCRI): a cgroup parent of the other kind fails
+ * every sandbox (CRI-O under systemd wants a .slice). A runtime without
+ * RuntimeConfig (containerd 1.6) leaves the configured driver.
+ */
+static bool
+learn_cgroup_driver(struct pass *p)
+{
+	Runtime__V1__CgroupDriver	 d;
+	struct cri_call			 c = call(p, CRI_SHORT_TIMEOUT_MS);
+	const char			*drv;
+
+	if (cri_runtime_config(p->rc->cri, &c, &d) == -1) {
+		if (c.err.code == CRI_UNIMPLEMENTED)
+			return true;
+		snprintf(p->rc->not_ready, sizeof(p->rc->not_ready), "%s",
+		    c.err.message);
+		log_warnx("CRI runtime: %s", c.err.message);
+		return false;
+	}
+	drv = d == RUNTIME__V1__CGROUP_DRIVER__SYSTEMD ? "systemd" :
+	    "cgroupfs";
+	if (strcmp(drv, p->a->cfg.cgroupdriver) != 0)
+		log_info("cgroup driver %s, as the CRI runtime says "
+		    "(cgroupDriver %s is not used)", drv,
+		    p->a->cfg.cgroupdriver);
+	p->a->cfg.cgroupdriver = (char *)(uintptr_t)drv;
+	return true;
+}
+
 static bool
 ensure_ready(struct pass *p)
 {
@@ -184,6 +215,8 @@ ensure_ready(struct pass *p)
 		log_warnx("CRI runtime not ready: %s", rc->not_ready);
 		return false;
 	}
+	if (!learn_cgroup_driver(p))
+		return false;
 	rc->user_namespaces = st.user_namespaces;
 	rc->ready = true;
 	rc->checked_conn = cri_connections(rc->cri);
@@ -881,7 +914,11 @@ remove_stale(struct pass *p, const char *uid,
 	}
 }
 
-static void
+/*
+ * A sandbox whose status the runtime cannot give (CRI-O: NOT_FOUND once
+ * it vanished) gets nothing made in it: the next pass lists again.
+ */
+static int
 pod_ip(struct pass *p, struct pod_rt *rt)
 {
 	Runtime__V1__PodSandboxStatus	*st;
@@ -890,11 +927,17 @@ pod_ip(struct pass *p, struct pod_rt *rt)
 	rt->pod_ip[0] = '\0';
 	if (rt->pod->spec->hostnetwork) {
 		snprintf(rt->pod_ip, sizeof(rt->pod_ip), "%s", p->a->host_ip);
-		return;
+		return 0;
 	}
-	if (cri_pod_sandbox_status(p->rc->cri, &c, rt->sandbox_id, &st) == 0 &&
-	    st != NULL && st->network != NULL && st->network->ip != NULL)
+	if (cri_pod_sandbox_status(p->rc->cri, &c, rt->sandbox_id, &st) ==
+	    -1) {
+		pod_error(rt, "sandbox %.12s: %s", rt->sandbox_id,
+		    c.err.message);
+		return -1;
+	}
+	if (st->network != NULL && st->network->ip != NULL)
 		snprintf(rt->pod_ip, sizeof(rt->pod_ip), "%s", st->network->ip);
+	return 0;
 }
 
 static int
@@ -972,8 +1015,8 @@ sync_pod(struct pass *p, const struct desired_pod *dp)
 	}
 	if (deadline_passed(p, rt, sb))
 		return;
-	if (rt->pod_ip[0] == '\0')
-		pod_ip(p, rt);
+	if (rt->pod_ip[0] == '\0' && pod_ip(p, rt) == -1)
+		return;
 	ninit = rt->pod->spec->n_initcontainers;
 	for (i = 0; i < ninit; i++)
 		if (!sync_container(p, rt, i, dp))

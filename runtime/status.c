@@ -102,8 +102,27 @@ find_rt(const struct reconciler *rc, const char *uid)
 	return NULL;
 }
 
+/* A pod's error; while the runtime is not ready, that is the reason. */
 static void
-pod_json(struct buf *b, const struct desired_pod *dp, const struct pod_rt *rt)
+pod_error_json(struct buf *b, const struct reconciler *rc,
+    const struct pod_rt *rt)
+{
+	char why[ERROR_MAX + 32];
+
+	put(b, ",\"error\":");
+	if (rt != NULL && rt->error[0] != '\0')
+		str(b, rt->error);
+	else if (!rc->ready && rc->not_ready[0] != '\0') {
+		snprintf(why, sizeof(why), "CRI runtime not ready: %s",
+		    rc->not_ready);
+		str(b, why);
+	} else
+		str(b, NULL);
+}
+
+static void
+pod_json(struct buf *b, const struct desired_pod *dp,
+    const struct reconciler *rc, const struct pod_rt *rt)
 {
 	char	 sha[65];
 	size_t	 i;
@@ -127,6 +146,7 @@ pod_json(struct buf *b, const struct desired_pod *dp, const struct pod_rt *rt)
 	put(b, ",\"phase\":\"%s\"", rt != NULL ? phase_names[rt->phase] :
 	    "Pending");
 	if (rt == NULL) {
+		pod_error_json(b, rc, NULL);
 		put(b, "}");
 		return;
 	}
@@ -134,8 +154,7 @@ pod_json(struct buf *b, const struct desired_pod *dp, const struct pod_rt *rt)
 	str(b, rt->sandbox_id[0] != '\0' ? rt->sandbox_id : NULL);
 	put(b, ",\"podIP\":");
 	str(b, rt->pod_ip[0] != '\0' ? rt->pod_ip : NULL);
-	put(b, ",\"error\":");
-	str(b, rt->error[0] != '\0' ? rt->error : NULL);
+	pod_error_json(b, rc, rt);
 	put(b, ",\"containers\":[");
 	for (i = 0; i < rt->nctrs; i++) {
 		const struct ctr_rt *c = &rt->ctrs[i];
@@ -179,7 +198,7 @@ status_json(struct buf *b, const struct agent *a, const struct reconciler *rc)
 	for (i = 0; i < a->desired.n; i++) {
 		if (i > 0)
 			put(b, ",");
-		pod_json(b, &a->desired.pods[i],
+		pod_json(b, &a->desired.pods[i], rc,
 		    find_rt(rc, a->desired.pods[i].uid));
 	}
 	put(b, "]}\n");
