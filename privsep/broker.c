@@ -19,11 +19,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
-
 #include "agent.h"
 #include "log.h"
 #include "names.h"
+#include "sha256.h"
 
 #define BROKER_INOTIFY_MASK (IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | \
 	IN_DELETE | IN_ATTRIB | IN_CREATE | IN_DELETE_SELF | IN_MOVE_SELF | \
@@ -121,21 +120,18 @@ static int
 copy_sealed(int fd, size_t max, int *memfd, uint8_t sha256[32], size_t *size,
     char *why, size_t len)
 {
-	EVP_MD_CTX	*ctx;
+	struct sha256	 ctx;
 	uint8_t		*buf;
 	size_t		 total = 0;
 	ssize_t		 n;
-	unsigned int	 mdlen;
 	int		 mfd, ret = -1;
 
 	if ((mfd = memfd_create("manifest", MFD_CLOEXEC |
 	    MFD_ALLOW_SEALING)) == -1)
 		fatal("memfd_create");
-	if ((buf = malloc(BROKER_READ_CHUNK)) == NULL ||
-	    (ctx = EVP_MD_CTX_new()) == NULL)
+	if ((buf = malloc(BROKER_READ_CHUNK)) == NULL)
 		fatal("broker");
-	if (EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1)
-		fatalx("sha256 init");
+	sha256_init(&ctx);
 	for (;;) {
 		n = read(fd, buf, BROKER_READ_CHUNK);
 		if (n == -1 && errno == EINTR)
@@ -153,12 +149,10 @@ copy_sealed(int fd, size_t max, int *memfd, uint8_t sha256[32], size_t *size,
 		}
 		if (write(mfd, buf, (size_t)n) != n)
 			fatal("memfd write");
-		if (EVP_DigestUpdate(ctx, buf, (size_t)n) != 1)
-			fatalx("sha256 update");
+		sha256_update(&ctx, buf, (size_t)n);
 		total += (size_t)n;
 	}
-	if (EVP_DigestFinal_ex(ctx, sha256, &mdlen) != 1 || mdlen != 32)
-		fatalx("sha256 final");
+	sha256_final(&ctx, sha256);
 	if (fcntl(mfd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW |
 	    F_SEAL_WRITE | F_SEAL_SEAL) == -1)
 		fatal("memfd seal");
@@ -171,7 +165,6 @@ copy_sealed(int fd, size_t max, int *memfd, uint8_t sha256[32], size_t *size,
 out:
 	if (mfd != -1)
 		close(mfd);
-	EVP_MD_CTX_free(ctx);
 	free(buf);
 	return ret;
 }

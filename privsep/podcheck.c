@@ -12,10 +12,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <openssl/evp.h>
-
 #include "log.h"
 #include "podcheck.h"
+#include "sha256.h"
 
 #define PATH_COMPONENT_MAX	4096
 #define IMAGE_NAME_MAX		255
@@ -1577,21 +1576,17 @@ pod_uid(const uint8_t *canon, size_t len, const char *node,
     const char *source, char out[POD_UID_LEN + 1])
 {
 	static const char	 hex[] = "0123456789abcdef";
-	unsigned char		 md[EVP_MAX_MD_SIZE];
-	unsigned int		 mdlen = 0, i;
-	EVP_MD_CTX		*ctx;
+	uint8_t			 md[SHA256_LEN];
+	struct sha256		 ctx;
+	unsigned int		 i;
 
-	if ((ctx = EVP_MD_CTX_new()) == NULL)
-		fatalx("EVP_MD_CTX_new");
-	if (EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1 ||
-	    EVP_DigestUpdate(ctx, canon, len) != 1 ||
-	    EVP_DigestUpdate(ctx, "\0host:", 6) != 1 ||
-	    EVP_DigestUpdate(ctx, node, strlen(node)) != 1 ||
-	    EVP_DigestUpdate(ctx, "\0", 1) != 1 ||
-	    EVP_DigestUpdate(ctx, source, strlen(source)) != 1 ||
-	    EVP_DigestFinal_ex(ctx, md, &mdlen) != 1 || mdlen < POD_UID_LEN / 2)
-		fatalx("sha256 failed");
-	EVP_MD_CTX_free(ctx);
+	sha256_init(&ctx);
+	sha256_update(&ctx, canon, len);
+	sha256_update(&ctx, "\0host:", 6);
+	sha256_update(&ctx, node, strlen(node));
+	sha256_update(&ctx, "\0", 1);
+	sha256_update(&ctx, source, strlen(source));
+	sha256_final(&ctx, md);
 	for (i = 0; i < POD_UID_LEN / 2; i++) {
 		out[2 * i] = hex[md[i] >> 4];
 		out[2 * i + 1] = hex[md[i] & 0xf];

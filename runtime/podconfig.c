@@ -11,11 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/evp.h>
-
 #include "agent.h"
 #include "log.h"
 #include "reconcile.h"
+#include "sha256.h"
 
 #define CPU_PERIOD_US	100000	/* the CFS period the kubelet uses */
 #define MIN_CPU_SHARES	2
@@ -444,15 +443,13 @@ security(struct arena *a, const struct agent *ag, const Spd__PodSpec *s,
 static char *
 container_hash(struct arena *a, const Spd__Container *ct)
 {
-	uint8_t		 md[32];
-	unsigned int	 len = 0;
+	uint8_t		 md[SHA256_LEN];
 	uint8_t		*buf;
 	size_t		 n = spd__container__get_packed_size(ct);
 
 	buf = alloc(a, n + 1);
 	spd__container__pack(ct, buf);
-	if (EVP_Digest(buf, n, md, &len, EVP_sha256(), NULL) != 1)
-		fatalx("sha256");
+	sha256_digest(buf, n, md);
 	return sprint(a, "%02x%02x%02x%02x", md[0], md[1], md[2], md[3]);
 }
 
