@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -87,27 +88,80 @@ proc_open_fetcher(void)
 	return fd;
 }
 
+struct user_answer {
+	int	found;
+	uid_t	uid;
+	gid_t	gid;
+};
+
+/*
+ * getpwnam in a child that exits at once: NSS loads its modules into the
+ * process that asks and never unloads them (here libnss_systemd, and with
+ * it libcap and libm: 0.7 MB resident for the life of the runtime, which
+ * must stay under 6 MiB). The answer comes back through a pipe.
+ */
+static int
+lookup_user(const char *name, uid_t *uid, gid_t *gid)
+{
+	struct user_answer	 ans;
+	struct passwd		*pw;
+	pid_t			 pid;
+	ssize_t			 n;
+	int			 p[2], status;
+
+	if (pipe2(p, O_CLOEXEC) == -1)
+		fatal("pipe2");
+	if ((pid = fork()) == -1)
+		fatal("fork");
+	if (pid == 0) {
+		close(p[0]);
+		memset(&ans, 0, sizeof(ans));
+		if ((pw = getpwnam(name)) != NULL) {
+			ans.found = 1;
+			ans.uid = pw->pw_uid;
+			ans.gid = pw->pw_gid;
+		}
+		_exit(write(p[1], &ans, sizeof(ans)) == sizeof(ans) ? 0 : 1);
+	}
+	close(p[1]);
+	do
+		n = read(p[0], &ans, sizeof(ans));
+	while (n == -1 && errno == EINTR);
+	close(p[0]);
+	while (waitpid(pid, &status, 0) == -1)
+		if (errno != EINTR)
+			fatal("waitpid");
+	if (n != (ssize_t)sizeof(ans) || !WIFEXITED(status) ||
+	    WEXITSTATUS(status) != 0)
+		fatalx("looking up user %s failed", name);
+	if (!ans.found)
+		return -1;
+	*uid = ans.uid;
+	*gid = ans.gid;
+	return 0;
+}
+
 void
 proc_resolve_user(const char *name, uid_t *uid, gid_t *gid)
 {
-	struct passwd *pw;
+	int found;
 
 	if (name == NULL) {
-		if ((pw = getpwnam(AGENT_DEFAULT_USER)) == NULL) {
+		name = AGENT_DEFAULT_USER;
+		if ((found = lookup_user(name, uid, gid)) == -1) {
 			log_warnx("no user %s; running fetchers as %s (create "
 			    "it with the sysusers.d entry in contrib/)",
 			    AGENT_DEFAULT_USER, AGENT_FALLBACK_USER);
-			pw = getpwnam(AGENT_FALLBACK_USER);
+			name = AGENT_FALLBACK_USER;
+			found = lookup_user(name, uid, gid);
 		}
 	} else
-		pw = getpwnam(name);
-	if (pw == NULL)
-		fatalx("no user %s", name != NULL ? name : AGENT_FALLBACK_USER);
-	if (pw->pw_uid == 0 || pw->pw_gid == 0)
+		found = lookup_user(name, uid, gid);
+	if (found == -1)
+		fatalx("no user %s", name);
+	if (*uid == 0 || *gid == 0)
 		fatalx("user %s has uid or gid 0; fetchers must not run as "
-		    "root", pw->pw_name);
-	*uid = pw->pw_uid;
-	*gid = pw->pw_gid;
+		    "root", name);
 }
 
 /* Names passed through to the fetcher; nothing else (no proxies, no key logs). */
