@@ -28,6 +28,7 @@
 
 struct actual {
 	Runtime__V1__PodSandbox	**sb;
+	const char		**sb_uid;	/* each one's pod UID label */
 	size_t			  nsb;
 	Runtime__V1__Container	**ct;
 	size_t			  nct;
@@ -232,6 +233,7 @@ list_actual(struct pass *p)
 	static const struct cri_label	 owned = { LABEL_MANAGED, "true" };
 	struct cri_filter		 f = CRI_FILTER_ANY;
 	struct cri_call			 c = call(p, CRI_LIST_TIMEOUT_MS);
+	size_t				 i;
 
 	f.labels = &owned;
 	f.nlabels = 1;
@@ -241,6 +243,13 @@ list_actual(struct pass *p)
 		log_warnx("CRI: %s", c.err.message);
 		return -1;
 	}
+	/* looked up once: each pod's sync would scan every sandbox's labels */
+	if ((p->act.sb_uid = arena_alloc(&p->lists, (p->act.nsb + 1) *
+	    sizeof(*p->act.sb_uid))) == NULL)
+		fatalx("reconcile: %zu sandboxes", p->act.nsb);
+	for (i = 0; i < p->act.nsb; i++)
+		p->act.sb_uid[i] = label(p->act.sb[i]->labels,
+		    p->act.sb[i]->n_labels, LABEL_POD_UID);
 	c = call(p, CRI_LIST_TIMEOUT_MS);
 	c.arena = &p->lists;
 	if (cri_list_containers(p->rc->cri, &c, &f, &p->act.ct,
@@ -881,7 +890,7 @@ ready_sandbox(struct pass *p, const char *uid, uint32_t *max_attempt,
 	*max_attempt = 0;
 	for (i = 0; i < p->act.nsb; i++) {
 		sb = p->act.sb[i];
-		u = label(sb->labels, sb->n_labels, LABEL_POD_UID);
+		u = p->act.sb_uid[i];
 		if (u == NULL || strcmp(u, uid) != 0 || sb->metadata == NULL)
 			continue;
 		if (!*any || sb->metadata->attempt > *max_attempt)
@@ -907,7 +916,7 @@ remove_stale(struct pass *p, const char *uid,
 
 	for (i = 0; i < p->act.nsb; i++) {
 		sb = p->act.sb[i];
-		u = label(sb->labels, sb->n_labels, LABEL_POD_UID);
+		u = p->act.sb_uid[i];
 		if (sb == keep || u == NULL || strcmp(u, uid) != 0)
 			continue;
 		kill_sandbox(p, sb, 0, "sandbox not ready; made anew");
@@ -1170,11 +1179,17 @@ reconcile_tick(struct agent *a)
 	if (!ensure_ready(&p) || list_actual(&p) == -1)
 		goto out;
 	remove_undesired(&p);
-	/* removals changed what runs: see it again before creating */
-	arena_free(&p.ar);
-	arena_free(&p.lists);
-	if (list_actual(&p) == -1)
-		goto out;
+	/*
+	 * Removals changed what runs: see it again before creating. Nothing
+	 * removed (every settled pass): the lists still hold, and listing
+	 * again would be two CRI calls and their decoding for nothing.
+	 */
+	if (p.acted) {
+		arena_free(&p.ar);
+		arena_free(&p.lists);
+		if (list_actual(&p) == -1)
+			goto out;
+	}
 	/* one pod's configs at a time: the peak is one pod, not all of them */
 	for (i = 0; i < a->desired.n; i++) {
 		if (admitted(&a->desired.pods[i]))

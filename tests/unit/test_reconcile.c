@@ -626,20 +626,15 @@ expect(struct fixture *f, const char *method, struct reply r)
 	return s;
 }
 
-/* The two lists a pass makes, before and after removing what is not wanted. */
+/*
+ * The lists a pass makes when it removes nothing: once. A pass that
+ * removes lists again (replaced_pod scripts that).
+ */
 static void
 expect_lists(struct fixture *f, struct reply sb, struct reply ct)
 {
-	struct reply sb2 = sb, ct2 = ct;
-
-	sb2.msg = xmalloc(sb.len);
-	memcpy(sb2.msg, sb.msg, sb.len);
-	ct2.msg = xmalloc(ct.len);
-	memcpy(ct2.msg, ct.msg, ct.len);
 	expect(f, "ListPodSandbox", sb);
 	expect(f, "ListContainers", ct);
-	expect(f, "ListPodSandbox", sb2);
-	expect(f, "ListContainers", ct2);
 }
 
 /* Version, Status and RuntimeConfig, as CRI-O answers them. */
