@@ -168,6 +168,7 @@ fill(const Spk__KubeletConfiguration *k, Spw__Config *c, struct diags *d)
 	c->statedir = s->statedir;
 	c->rundir = s->rundir;
 	c->urlcafile = s->urlcafile;
+	c->memoryvolumedir = s->memoryvolumedir;
 	c->urlsignaturepublickey = s->urlsignaturepublickey;
 	c->urlsignatureurl = s->urlsignatureurl;
 #define COPY_BOOL(f) do { c->has_##f = s->has_##f; c->f = s->f; } while (0)

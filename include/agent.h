@@ -120,6 +120,14 @@ struct host_dns {
 	size_t	 noptions;
 };
 
+/* Where pod cgroups appear: found and made by root at start. */
+struct pod_cgroups {
+	bool	usable;
+	bool	v2;		/* else v1 controllers: memory, cpu */
+	char	dirs[4][PATH_MAX];	/* per driver: v2's, or v1's two */
+	size_t	ndirs;
+};
+
 struct agent {
 	Spw__Config	 cfg;		/* merged and validated */
 	struct arena	 cfg_arena;	/* its strings */
@@ -145,6 +153,7 @@ struct agent {
 	bool		 all_ready_seen;
 	bool		 apparmor;	/* the kernel enforces AppArmor */
 	struct host_dns	 host_dns;
+	struct pod_cgroups cgroup;
 };
 
 /* flags.c */
@@ -200,8 +209,12 @@ void	dns_load_host(struct agent *);
 void	dns_parse_resolv(struct host_dns *, struct arena *, const char *,
 	    size_t);
 
-/* runtime/volumes.c: mkdir -p */
+/* runtime/cgroup.c: the pod cgroups' top, made before the sandbox */
+void	pod_cgroup_setup(struct agent *);
+
+/* runtime/volumes.c: mkdir -p; the memory volumes' tmpfs, checked */
 int	mkdir_p(const char *path, mode_t);
+int	volumes_setup(const struct agent *);
 
 /* runtime/reconcile.c */
 void	reconcile_init(struct agent *);

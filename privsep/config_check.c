@@ -183,6 +183,7 @@ config_check(const Spw__Config *c, struct diags *d)
 	ret |= check_path(d, "staticpodd.stateDir", c->statedir);
 	ret |= check_path(d, "staticpodd.runDir", c->rundir);
 	ret |= check_path(d, "staticpodd.urlCAFile", c->urlcafile);
+	ret |= check_path(d, "staticpodd.memoryVolumeDir", c->memoryvolumedir);
 	if (c->auditlog != NULL && strcmp(c->auditlog, "-") != 0)
 		ret |= check_path(d, "staticpodd.auditLog", c->auditlog);
 	ret |= check_url(d, "staticpodd.urlSignatureURL", c->urlsignatureurl,

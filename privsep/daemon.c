@@ -435,6 +435,7 @@ lockdown(struct agent *a)
 	struct sandbox_policy		p;
 	struct policy_runtime_dirs	d;
 	char				links[PATH_MAX];
+	size_t				i;
 	int				abi;
 
 	memset(&d, 0, sizeof(d));
@@ -451,6 +452,13 @@ lockdown(struct agent *a)
 	logs_links_dir(a, links, sizeof(links));
 	sandbox_policy_add_path(&p, links, SANDBOX_FS_READ | SANDBOX_FS_WRITE |
 	    SANDBOX_FS_SYMLINK, 0);
+	if (a->cfg.memoryvolumedir != NULL)
+		sandbox_policy_add_path(&p, a->cfg.memoryvolumedir,
+		    SANDBOX_FS_READ | SANDBOX_FS_WRITE, 0);
+	/* the pod cgroups' limits (runtime/cgroup.c) */
+	for (i = 0; i < a->cgroup.ndirs; i++)
+		sandbox_policy_add_path(&p, a->cgroup.dirs[i],
+		    SANDBOX_FS_READ | SANDBOX_FS_WRITE, 1);
 	if (a->cfg.requirelandlock)
 		p.landlock = SANDBOX_LANDLOCK_REQUIRED;
 	abi = sandbox_apply(&p);
@@ -506,6 +514,8 @@ daemon_main(int argc, char **argv)
 	notice_ignored(&a.cfg, f.config_file != NULL ? f.config_file : "");
 	wire_msg_free(&m);
 	a.node_name = a.cfg.nodename;
+	if (volumes_setup(&a) == -1)
+		return EXIT_CONFIG;
 	if (a.cfg.staticpodpath == NULL && a.cfg.staticpodurl == NULL)
 		log_warnx("no manifest source configured (staticPodPath, "
 		    "staticPodURL): nothing to run");
@@ -533,6 +543,7 @@ daemon_main(int argc, char **argv)
 	find_host_ip(&a);
 	a.apparmor = apparmor_enabled();
 	dns_load_host(&a);
+	pod_cgroup_setup(&a);
 	if (mkdir_p(a.cfg.podlogsdir, 0755) == -1)
 		fatal("%s", a.cfg.podlogsdir);
 	logs_links_dir(&a, links, sizeof(links));

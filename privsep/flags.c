@@ -25,6 +25,7 @@ usage(FILE *fp, int status)
 "                  [--state-dir DIR] [--run-dir DIR] [--policy FILE]\n"
 "                  [--audit-log FILE] [--user NAME] [--cgroup-driver cgroupfs|systemd]\n"
 "                  [--file-check-frequency DURATION] [--http-check-frequency DURATION]\n"
+"                  [--memory-volume-dir TMPFS]\n"
 "                  [-v] [--version] [--help]\n"
 "       staticpodd validate [--node-name NAME] [-o json|yaml|name|none] PATH...\n");
 	exit(status);
@@ -95,7 +96,7 @@ flags_parse(int argc, char **argv, struct flags *f)
 	enum {
 		F_CONFIG = 256, F_PATH, F_URL, F_HEADER, F_ENDPOINT, F_HOST,
 		F_LOGS, F_STATE, F_RUN, F_POLICY, F_AUDIT, F_USER, F_CGROUP,
-		F_FILECHECK, F_HTTPCHECK, F_VERSION, F_HELP,
+		F_FILECHECK, F_HTTPCHECK, F_MEMDIR, F_VERSION, F_HELP,
 	};
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, F_CONFIG },
@@ -114,6 +115,7 @@ flags_parse(int argc, char **argv, struct flags *f)
 		{ "cgroup-driver", required_argument, NULL, F_CGROUP },
 		{ "file-check-frequency", required_argument, NULL, F_FILECHECK },
 		{ "http-check-frequency", required_argument, NULL, F_HTTPCHECK },
+		{ "memory-volume-dir", required_argument, NULL, F_MEMDIR },
 		{ "version", no_argument, NULL, F_VERSION },
 		{ "help", no_argument, NULL, F_HELP },
 		{ NULL, 0, NULL, 0 },
@@ -173,6 +175,9 @@ flags_parse(int argc, char **argv, struct flags *f)
 			c->has_httpcheckfrequencyms = 1;
 			c->httpcheckfrequencyms = duration_flag(
 			    "--http-check-frequency", optarg);
+			break;
+		case F_MEMDIR:
+			c->memoryvolumedir = optarg;
 			break;
 		case 'v':
 			f->verbose++;

@@ -501,7 +501,7 @@ podconfig_container(struct arena *a, const struct agent *ag,
 	    ct->terminationmessagepolicy);
 	snprintf(num, sizeof(num), "%lld",
 	    (long long)p->spec->terminationgraceperiodseconds);
-	kv_add(a, &ann, "io.kubernetes.pod.terminationGracePeriod", num);
+	kv_add(a, &ann, ANNOTATION_GRACE, num);
 	c->annotations = (Runtime__V1__ContainerConfig__AnnotationsEntry **)
 	    kv_build(a, &runtime__v1__container_config__annotations_entry__descriptor,
 	    &ann, &c->n_annotations);

@@ -288,13 +288,6 @@ remove_container(struct pass *p, const Runtime__V1__Container *c)
 	    c->id);
 }
 
-static int64_t
-grace_of(const Runtime__V1__PodSandbox *sb, int64_t fallback)
-{
-	(void)sb;
-	return fallback;
-}
-
 /* Stops every container of a sandbox, then the sandbox, then removes all. */
 static void
 kill_sandbox(struct pass *p, const Runtime__V1__PodSandbox *sb,
@@ -401,6 +394,45 @@ rt_find(struct reconciler *rc, const char *uid)
 			return &rc->pods[i];
 	return NULL;
 }
+
+/*
+ * A pod's terminationGracePeriodSeconds when it is stopped: from the pod
+ * while the agent holds it, else from the annotation its containers carry
+ * (an agent restarted after the manifest went), else the kubelet's 30.
+ */
+static int64_t
+grace_of(struct pass *p, const Runtime__V1__PodSandbox *sb)
+{
+	const Runtime__V1__Container	*ct;
+	const struct pod_rt		*rt;
+	const char			*uid;
+	char				*end;
+	long long			 g;
+	size_t				 i, j;
+
+	uid = label(sb->labels, sb->n_labels, LABEL_POD_UID);
+	if (uid != NULL && (rt = rt_find(p->rc, uid)) != NULL &&
+	    rt->pod != NULL)
+		return rt->pod->spec->terminationgraceperiodseconds;
+	for (i = 0; i < p->act.nct; i++) {
+		ct = p->act.ct[i];
+		if (strcmp(ct->pod_sandbox_id, sb->id) != 0)
+			continue;
+		for (j = 0; j < ct->n_annotations; j++) {
+			if (strcmp(ct->annotations[j]->key,
+			    ANNOTATION_GRACE) != 0)
+				continue;
+			errno = 0;
+			g = strtoll(ct->annotations[j]->value, &end, 10);
+			if (errno == 0 && *end == '\0' &&
+			    end != ct->annotations[j]->value && g >= 0 &&
+			    g <= GRACE_MAX_S)
+				return g;
+		}
+	}
+	return GRACE_DEFAULT_S;
+}
+
 
 static void
 rt_free(struct pod_rt *rt)
@@ -845,6 +877,25 @@ update_phase(struct pod_rt *rt)
 }
 
 /* Stops a pod that outlived activeDeadlineSeconds; it stays finished. */
+/* The running containers of a sandbox, stopped within the grace period. */
+static void
+stop_containers(struct pass *p, const Runtime__V1__PodSandbox *sb,
+    int64_t grace_s)
+{
+	struct cri_call	c;
+	size_t		i;
+
+	for (i = 0; i < p->act.nct; i++) {
+		if (strcmp(p->act.ct[i]->pod_sandbox_id, sb->id) != 0 ||
+		    p->act.ct[i]->state !=
+		    RUNTIME__V1__CONTAINER_STATE__CONTAINER_RUNNING)
+			continue;
+		c = call(p, (int)grace_s * 1000 + STOP_SLACK_MS);
+		(void)cri_stop_container(p->rc->cri, &c, p->act.ct[i]->id,
+		    grace_s);
+	}
+}
+
 static bool
 deadline_passed(struct pass *p, struct pod_rt *rt,
     const Runtime__V1__PodSandbox *sb)
@@ -858,21 +909,37 @@ deadline_passed(struct pass *p, struct pod_rt *rt,
 	rt->phase = PHASE_FAILED;
 	pod_error(rt, "active deadline of %llds passed (DeadlineExceeded)",
 	    (long long)s->activedeadlineseconds);
-	if (sb != NULL) {
-		struct cri_call c;
-		size_t i;
+	if (sb != NULL)
+		stop_containers(p, sb, s->terminationgraceperiodseconds);
+	return true;
+}
 
-		for (i = 0; i < p->act.nct; i++) {
-			if (strcmp(p->act.ct[i]->pod_sandbox_id, sb->id) != 0 ||
-			    p->act.ct[i]->state !=
-			    RUNTIME__V1__CONTAINER_STATE__CONTAINER_RUNNING)
-				continue;
-			c = call(p, (int)s->terminationgraceperiodseconds *
-			    1000 + STOP_SLACK_MS);
-			(void)cri_stop_container(p->rc->cri, &c,
-			    p->act.ct[i]->id, s->terminationgraceperiodseconds);
-		}
-	}
+/*
+ * An emptyDir over its sizeLimit evicts the pod, as the kubelet's
+ * eviction manager does: it fails, its containers stop, the volume's
+ * disk is given back, and it stays failed until its manifest changes.
+ */
+static bool
+evicted(struct pass *p, struct pod_rt *rt, const Runtime__V1__PodSandbox *sb,
+    const struct desired_pod *dp)
+{
+	const Spd__PodSpec	*s = rt->pod->spec;
+	const Spd__Volume	*vol;
+	char			 err[ERROR_MAX];
+
+	if (p->now - rt->usage_checked_ms < USAGE_CHECK_MS)
+		return false;
+	rt->usage_checked_ms = p->now;
+	if ((vol = volumes_over_limit(p->a, s, rt->uid, err, sizeof(err))) ==
+	    NULL)
+		return false;
+	rt->finished = true;
+	rt->phase = PHASE_FAILED;
+	pod_error(rt, "evicted: %s", err);
+	if (sb != NULL)
+		stop_containers(p, sb, s->terminationgraceperiodseconds);
+	volumes_clear(p->a, rt->uid, vol);
+	audit(p, AUDIT_STOPPED, rt, dp, NULL, NULL, err);
 	return true;
 }
 
@@ -987,11 +1054,37 @@ run_sandbox(struct pass *p, struct pod_rt *rt, uint32_t attempt,
 	snprintf(rt->sandbox_id, sizeof(rt->sandbox_id), "%s", id);
 	rt->attempt = attempt;
 	rt->started_ms = p->now;
+	rt->limits_set = false;
 	rt_containers(rt);
 	log_info("pod %s (uid %s): sandbox %.12s (attempt %u)", rt->full_name,
 	    rt->uid, id, attempt);
 	(void)dp;
 	return 0;
+}
+
+/*
+ * The pod cgroup's limits, once per sandbox, before its containers. A
+ * pod's own limits that cannot be written keep its containers waiting.
+ */
+static bool
+pod_cgroup(struct pass *p, struct pod_rt *rt)
+{
+	char	err[ERROR_MAX];
+	bool	required;
+
+	if (pod_cgroup_apply(p->a, rt->pod->spec, rt->uid, &required, err,
+	    sizeof(err)) == -1) {
+		if (required) {
+			pod_error(rt, "spec.resources: %s; no container is "
+			    "started without the pod's own limits", err);
+			return false;
+		}
+		log_warnx("pod %s (uid %s): pod cgroup limits: %s (the "
+		    "containers' own limits still hold)", rt->full_name,
+		    rt->uid, err);
+	}
+	rt->limits_set = true;
+	return true;
 }
 
 static void
@@ -1014,6 +1107,7 @@ sync_pod(struct pass *p, const struct desired_pod *dp)
 	} else if (strcmp(rt->sandbox_id, sb->id) != 0) {
 		snprintf(rt->sandbox_id, sizeof(rt->sandbox_id), "%s", sb->id);
 		rt->attempt = sb->metadata->attempt;
+		rt->limits_set = false;
 		rt->started_ms = sb->created_at / 1000000;
 		if (!rt->adopted) {
 			rt->adopted = true;
@@ -1022,7 +1116,9 @@ sync_pod(struct pass *p, const struct desired_pod *dp)
 			audit(p, AUDIT_ADOPTED, rt, dp, NULL, NULL, NULL);
 		}
 	}
-	if (deadline_passed(p, rt, sb))
+	if (deadline_passed(p, rt, sb) || evicted(p, rt, sb, dp))
+		return;
+	if (!rt->limits_set && !pod_cgroup(p, rt))
 		return;
 	if (rt->pod_ip[0] == '\0' && pod_ip(p, rt) == -1)
 		return;
@@ -1095,10 +1191,10 @@ remove_undesired(struct pass *p)
 			}
 			kill_sandbox(p, sb, 2, "refused by the node policy");
 		} else if (byname != NULL)
-			kill_sandbox(p, sb, grace_of(sb, 30),
+			kill_sandbox(p, sb, grace_of(p, sb),
 			    "replaced by a new version of its manifest");
 		else if (ready)
-			kill_sandbox(p, sb, grace_of(sb, 30),
+			kill_sandbox(p, sb, grace_of(p, sb),
 			    "no source wants it any more");
 		else
 			continue;

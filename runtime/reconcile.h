@@ -19,6 +19,9 @@
 #define LABEL_CONTAINER_NAME	"io.kubernetes.container.name"
 #define LABEL_MANAGED		AGENT_LABEL_PREFIX "managed"
 #define ANNOTATION_SHA256	AGENT_LABEL_PREFIX "manifest-sha256"
+#define ANNOTATION_GRACE	"io.kubernetes.pod.terminationGracePeriod"
+#define GRACE_DEFAULT_S		30	/* the kubelet's */
+#define GRACE_MAX_S		86400	/* read back from a container */
 
 #define KV_MAX			256
 #define RECONCILE_PERIOD_MS	2000	/* the kubelet relists every 1 s */
@@ -90,6 +93,8 @@ struct pod_rt {
 	enum phase	 phase;
 	bool		 finished;	/* will not be started again */
 	bool		 adopted;
+	bool		 limits_set;	/* the pod cgroup's, this sandbox */
+	int64_t		 usage_checked_ms;	/* emptyDir sizeLimits */
 	bool		 would_stop_said;	/* a policy dry run told */
 	int64_t		 started_ms;
 	char		 error[ERROR_MAX];
@@ -136,6 +141,18 @@ Runtime__V1__ContainerConfig *podconfig_container(struct arena *,
 	    uint32_t attempt, const char *image, Runtime__V1__KeyValue **,
 	    size_t, Runtime__V1__Mount **, size_t);
 
+/* cgroup.c: a pod's own limits, or its containers' sum; -1: none */
+struct pod_limits {
+	int64_t	memory_bytes;
+	int64_t	cpu_milli;
+	int64_t	cpu_shares;
+	bool	memory_own;	/* from spec.resources: required */
+	bool	cpu_own;
+};
+void	pod_limits(const Spd__PodSpec *, struct pod_limits *);
+int	pod_cgroup_apply(const struct agent *, const Spd__PodSpec *,
+	    const char *uid, bool *required, char *err, size_t errlen);
+
 /* dns.c */
 Runtime__V1__DNSConfig *podconfig_dns(struct arena *, const struct agent *,
 	    const Spd__Pod *);
@@ -159,6 +176,12 @@ int	volumes_mounts(struct arena *, const struct agent *,
 	    const char *pod_ip, Runtime__V1__Mount ***, size_t *, char *err,
 	    size_t errlen);
 void	volumes_remove(const struct agent *, const char *uid);
+#define USAGE_CHECK_MS	10000	/* emptyDir use, looked at (the kubelet's
+				   housekeeping period) */
+const Spd__Volume *volumes_over_limit(const struct agent *,
+	    const Spd__PodSpec *, const char *uid, char *err, size_t errlen);
+void	volumes_clear(const struct agent *, const char *uid,
+	    const Spd__Volume *);
 
 /* logs.c */
 #define LOG_CHECK_MS	10000	/* a running container's log size, looked at */

@@ -1,11 +1,18 @@
 /*
  * A pod's volumes on the node. emptyDir and downwardAPI volumes live under
  * <stateDir>/pods/<uid>/volumes/<name>, owned by the agent and removed
- * with the pod; hostPath volumes are checked against their type (and
- * created for the *OrCreate types), as the kubelet does. The runtime needs
- * no mount capability: the CRI runtime mounts.
+ * with the pod; an emptyDir of medium Memory under <memoryVolumeDir>/<uid>/
+ * <name>, on a tmpfs the operator mounted and sized (never one the agent
+ * would have to size, nor /run that pods could fill). sizeLimit is
+ * enforced as the kubelet's eviction manager does, by measuring. hostPath
+ * volumes are checked against their type (and created for the *OrCreate
+ * types), as the kubelet does. The runtime needs no mount capability: the
+ * CRI runtime mounts.
  */
 #include <sys/stat.h>
+#include <sys/vfs.h>
+
+#include <linux/magic.h>
 
 #include <dirent.h>
 #include <errno.h>
@@ -22,6 +29,8 @@
 #define EMPTYDIR_MODE	0777	/* any container user may write, as upstream */
 #define HOSTS_MAX	(64 * 1024)
 #define RM_DEPTH_MAX	64
+#define DU_DEPTH_MAX	64	/* deeper than this is over any sizeLimit */
+#define DU_ENTRIES_MAX	1000000	/* and so is a volume with more entries */
 
 static int
 fail(char *err, size_t len, const char *fmt, ...)
@@ -92,6 +101,50 @@ volume_dir(const struct agent *a, const char *uid, const char *name,
     char *buf, size_t len)
 {
 	snprintf(buf, len, "%s/pods/%s/volumes/%s", a->cfg.statedir, uid, name);
+}
+
+static bool
+in_memory(const Spd__Volume *v)
+{
+	return v->emptydir != NULL && v->emptydir->medium != NULL &&
+	    strcmp(v->emptydir->medium, "Memory") == 0;
+}
+
+/* An emptyDir in memory lives on the operator's tmpfs, the rest on disk. */
+static void
+vol_dir(const struct agent *a, const char *uid, const Spd__Volume *v,
+    char *buf, size_t len)
+{
+	if (in_memory(v) && a->cfg.memoryvolumedir != NULL)
+		snprintf(buf, len, "%s/%s/%s", a->cfg.memoryvolumedir, uid,
+		    v->name);
+	else
+		volume_dir(a, uid, v->name, buf, len);
+}
+
+/*
+ * Root, at start: memory-backed emptyDirs only on a tmpfs the operator
+ * mounted, so its size bounds what all such pods together may take.
+ */
+int
+volumes_setup(const struct agent *a)
+{
+	const char	*dir = a->cfg.memoryvolumedir;
+	struct statfs	 sf;
+
+	if (dir == NULL)
+		return 0;
+	if (statfs(dir, &sf) == -1) {
+		log_warn("configuration: staticpodd.memoryVolumeDir %s", dir);
+		return -1;
+	}
+	if (sf.f_type != TMPFS_MAGIC) {
+		log_warnx("configuration: staticpodd.memoryVolumeDir %s is not "
+		    "a tmpfs: mount one sized for the pods' memory volumes",
+		    dir);
+		return -1;
+	}
+	return 0;
 }
 
 /* Writes a whole file through a temporary name, so a reader never sees half. */
@@ -246,12 +299,16 @@ empty_dir(const struct agent *a, const struct pod_ctx *pc,
 	mode_t				 mode = EMPTYDIR_MODE;
 	int				 fd;
 
-	if (v->emptydir->medium != NULL && v->emptydir->medium[0] != '\0')
+	if (in_memory(v) && a->cfg.memoryvolumedir == NULL)
+		return fail(err, errlen, "volume %s: emptyDir medium Memory "
+		    "needs a tmpfs the operator sized for it "
+		    "(staticpodd.memoryVolumeDir); none is configured",
+		    v->name);
+	if (v->emptydir->medium != NULL && v->emptydir->medium[0] != '\0' &&
+	    !in_memory(v))
 		return fail(err, errlen, "volume %s: emptyDir medium %s is not "
-		    "supported: a memory-backed emptyDir would let the pod "
-		    "fill a tmpfs no operator sized", v->name,
-		    v->emptydir->medium);
-	volume_dir(a, pc->uid, v->name, dir, sizeof(dir));
+		    "supported", v->name, v->emptydir->medium);
+	vol_dir(a, pc->uid, v, dir, sizeof(dir));
 	if (mkdir_p(dir, 0755) == -1)
 		return fail(err, errlen, "emptyDir %s: %s", v->name,
 		    strerror(errno));
@@ -400,7 +457,7 @@ volumes_mounts(struct arena *ar, const struct agent *a,
 		if (v->hostpath != NULL)
 			snprintf(host, sizeof(host), "%s", v->hostpath->path);
 		else
-			volume_dir(a, pc->uid, v->name, host, sizeof(host));
+			vol_dir(a, pc->uid, v, host, sizeof(host));
 		if (vm->subpath != NULL && vm->subpath[0] != '\0') {
 			if (pathf(dir, sizeof(dir), "%s/%s", host,
 			    vm->subpath) == -1 || (v->hostpath == NULL &&
@@ -493,8 +550,119 @@ volumes_remove(const struct agent *a, const char *uid)
 	int	dfd;
 
 	snprintf(dir, sizeof(dir), "%s/pods", a->cfg.statedir);
-	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) != -1) {
+		rm_tree(dfd, uid, 0);
+		close(dfd);
+	}
+	if (a->cfg.memoryvolumedir == NULL || (dfd =
+	    open(a->cfg.memoryvolumedir, O_RDONLY | O_DIRECTORY |
+	    O_CLOEXEC)) == -1)
 		return;
 	rm_tree(dfd, uid, 0);
+	close(dfd);
+}
+
+/*
+ * Bytes a tree holds on disk, as du counts them, links not followed.
+ * Counting stops once past `stop`; a tree deeper or larger than the
+ * walk's limits counts as past it, so no pod hides its use in depth. A
+ * directory the runtime cannot read (a non-root container's 0700; the
+ * runtime keeps no CAP_DAC_READ_SEARCH) counts for itself only.
+ */
+struct du {
+	size_t	entries;
+	bool	too_deep;
+};
+
+static int64_t
+du_tree(int dfd, const char *name, int depth, int64_t total, int64_t stop,
+    struct du *du)
+{
+	struct stat	 st;
+	struct dirent	*de;
+	DIR		*d;
+	int		 fd;
+
+	if (depth > DU_DEPTH_MAX)
+		du->too_deep = true;
+	if (du->too_deep || ++du->entries > DU_ENTRIES_MAX)
+		return stop + 1;
+	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == -1)
+		return total;
+	total += (int64_t)st.st_blocks * 512;
+	if (!S_ISDIR(st.st_mode) || total > stop)
+		return total;
+	if ((fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC)) == -1)
+		return total;
+	if ((d = fdopendir(fd)) == NULL) {
+		close(fd);
+		return total;
+	}
+	while (total <= stop && (de = readdir(d)) != NULL)
+		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..")
+		    != 0)
+			total = du_tree(dirfd(d), de->d_name, depth + 1, total,
+			    stop, du);
+	closedir(d);
+	return total;
+}
+
+/*
+ * The first emptyDir over its sizeLimit, as the kubelet's eviction
+ * manager finds it, or NULL. Costs nothing for a pod without sizeLimits.
+ */
+const Spd__Volume *
+volumes_over_limit(const struct agent *a, const Spd__PodSpec *s,
+    const char *uid, char *err, size_t errlen)
+{
+	const Spd__Volume	*v;
+	char			 dir[PATH_MAX];
+	struct du		 du;
+	int64_t			 limit, used;
+	size_t			 i;
+
+	for (i = 0; i < s->n_volumes; i++) {
+		v = s->volumes[i];
+		if (v->emptydir == NULL || v->emptydir->sizelimit == NULL)
+			continue;
+		limit = v->emptydir->sizelimit->milli / 1000;
+		vol_dir(a, uid, v, dir, sizeof(dir));
+		memset(&du, 0, sizeof(du));
+		used = du_tree(AT_FDCWD, dir, 0, 0, limit, &du);
+		if (used <= limit)
+			continue;
+		if (du.too_deep)
+			snprintf(err, errlen, "emptyDir %s is deeper than %d "
+			    "levels, past what its sizeLimit is checked to",
+			    v->name, DU_DEPTH_MAX);
+		else if (du.entries > DU_ENTRIES_MAX)
+			snprintf(err, errlen, "emptyDir %s holds more than %d "
+			    "entries, past what its sizeLimit is checked to",
+			    v->name, DU_ENTRIES_MAX);
+		else
+			snprintf(err, errlen, "emptyDir %s uses more than its "
+			    "sizeLimit of %lld bytes", v->name,
+			    (long long)limit);
+		return v;
+	}
+	return NULL;
+}
+
+/* An evicted pod's volume: its space is given back, as the kubelet does. */
+void
+volumes_clear(const struct agent *a, const char *uid, const Spd__Volume *v)
+{
+	char	dir[PATH_MAX], *slash;
+	int	dfd;
+
+	vol_dir(a, uid, v, dir, sizeof(dir));
+	if ((slash = strrchr(dir, '/')) == NULL)
+		return;
+	*slash = '\0';
+	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC)) == -1)
+		return;
+	rm_tree(dfd, v->name, 0);
 	close(dfd);
 }

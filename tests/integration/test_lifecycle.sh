@@ -24,7 +24,7 @@ ok() {	# name, status, diagnostic
 		echo "ok $n - $1"
 	else
 		echo "not ok $n - $1"
-		{ echo "$3"; echo "--- agent log"; tail -15 "$LOG"; } | sed 's/^/# /'
+		{ echo "$3"; echo "--- agent log"; tail -15 "$LOG"; [ -n "${SPD_KEEP_LOG:-}" ] && cp "$LOG" "$SPD_KEEP_LOG"; } | sed 's/^/# /'
 		failed=$((failed + 1))
 	fi
 }
@@ -34,8 +34,13 @@ apiVersion: kubelet.config.k8s.io/v1beta1
 kind: KubeletConfiguration
 containerLogMaxSize: 64Ki
 containerLogMaxFiles: 2
+staticpodd:
+  memoryVolumeDir: $SPD_DIR/mem
 EOF
 chmod 600 "$SPD_DIR/config.yaml"
+# the operator's tmpfs for memory volumes (lib.sh unmounts it)
+mkdir "$SPD_DIR/mem"
+mount -t tmpfs -o size=16m,mode=0755 staticpodd-test "$SPD_DIR/mem"
 
 start_agent() {
 	"$staticpodd" --config "$SPD_DIR/config.yaml" --pod-manifest-path "$M" \
@@ -300,6 +305,138 @@ n_evil=$(jq -r '.pods[] | select(.pod == "default/evil-node1") | .uid' "$STATUS"
 	! grep -q '"decision":"started".*"pod":"default/evil-node1"' "$AUDIT"
 ok lifecycle_a_pod_the_policy_refuses_never_reaches_the_cri_runtime $? "$(pod evil); $(grep evil "$AUDIT")"
 rm "$M/evil.yaml"
+
+# pod cgroups: the containers' summed limits, or the pod's own; the pod's
+# DNS from its dnsConfig
+put summed.yaml <<EOF
+apiVersion: v1
+kind: Pod
+metadata: {name: summed}
+spec:
+  hostNetwork: true
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: a
+    image: $SPD_IMAGE
+    imagePullPolicy: Never
+    command: [/bin/sleep, "3600"]
+    resources: {limits: {memory: 32Mi, cpu: 200m}}
+  - name: b
+    image: $SPD_IMAGE
+    imagePullPolicy: Never
+    command: [/bin/sleep, "3600"]
+    resources: {limits: {memory: 16Mi, cpu: 100m}}
+EOF
+put own.yaml <<EOF
+apiVersion: v1
+kind: Pod
+metadata: {name: own}
+spec:
+  hostNetwork: true
+  terminationGracePeriodSeconds: 1
+  dnsPolicy: None
+  dnsConfig:
+    nameservers: [192.0.2.53]
+    searches: [example.test]
+    options: [{name: ndots, value: "2"}]
+  resources: {limits: {memory: 100Mi, cpu: 500m}}
+  containers:
+  - name: a
+    image: $SPD_IMAGE
+    imagePullPolicy: Never
+    command: [/bin/sleep, "3600"]
+EOF
+wait_status "$(running summed)" && wait_status "$(running own)"
+r=$?
+cg_read() {	# cg_read POD v2FILE v1CONTROLLER v1FILE
+	local uid
+	uid=$(jq -r --arg p "default/$1-node1" '.pods[] | select(.pod == $p) | .uid' "$STATUS")
+	if [ -f /sys/fs/cgroup/cgroup.controllers ]; then
+		cat "/sys/fs/cgroup/staticpodd/pod$uid/$2"
+	else
+		cat "/sys/fs/cgroup/$3/staticpodd/pod$uid/$4"
+	fi
+}
+if [ -f /sys/fs/cgroup/cgroup.controllers ]; then
+	want_cpu="30000 100000" want_own_cpu="50000 100000"
+else
+	want_cpu=30000 want_own_cpu=50000
+fi
+mem=$(cg_read summed memory.max memory memory.limit_in_bytes)
+cpu=$(cg_read summed cpu.max cpu cpu.cfs_quota_us)
+[ $r -eq 0 ] && [ "$mem" = $((48 * 1024 * 1024)) ] && [ "$cpu" = "$want_cpu" ]
+ok lifecycle_a_pod_cgroup_carries_the_sum_of_its_containers_limits $? "memory $mem, cpu $cpu; $(pod summed)"
+mem=$(cg_read own memory.max memory memory.limit_in_bytes)
+cpu=$(cg_read own cpu.max cpu cpu.cfs_quota_us)
+[ "$mem" = $((100 * 1024 * 1024)) ] && [ "$cpu" = "$want_own_cpu" ]
+ok lifecycle_a_pod_cgroup_carries_the_pods_own_limits $? "memory $mem, cpu $cpu; $(pod own)"
+id=$(ctr_id own a)
+resolv=$(ctr -a "$SPD_CRI_SOCKET" -n k8s.io tasks exec --exec-id dns$$ "$id" cat /etc/resolv.conf 2>&1)
+grep -q "^nameserver 192.0.2.53" <<<"$resolv" && grep -q "^search example.test" <<<"$resolv" &&
+	grep -q "^options ndots:2" <<<"$resolv"
+ok lifecycle_a_pod_gets_the_dns_its_policy_and_config_give $? "$resolv"
+rm "$M/summed.yaml" "$M/own.yaml"
+
+# an emptyDir past its sizeLimit evicts its pod, and its disk is given back
+put filler.yaml <<EOF
+apiVersion: v1
+kind: Pod
+metadata: {name: filler}
+spec:
+  hostNetwork: true
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: fill
+    image: $SPD_IMAGE
+    imagePullPolicy: Never
+    command: [/bin/sh, -c, "dd if=/dev/zero of=/scratch/big bs=64k count=32; sleep 3600"]
+    volumeMounts: [{name: scratch, mountPath: /scratch}]
+  volumes:
+  - name: scratch
+    emptyDir: {sizeLimit: 1Mi}
+EOF
+wait_status '.pods[] | select(.pod == "default/filler-node1") | .phase == "Failed"' 60
+r=$?
+uid=$(jq -r '.pods[] | select(.pod == "default/filler-node1") | .uid' "$STATUS")
+[ $r -eq 0 ] && [ -n "$uid" ] &&
+	pod filler | grep -q 'evicted: emptyDir scratch uses more than its sizeLimit of 1048576 bytes' &&
+	grep -q '"decision":"stopped".*"pod":"default/filler-node1".*emptyDir scratch uses more than its sizeLimit' "$AUDIT" &&
+	[ ! -e "$SPD_DIR/state/pods/$uid/volumes/scratch/big" ] &&
+	! ctr -a "$SPD_CRI_SOCKET" -n k8s.io tasks ls 2>/dev/null | grep -q "^$(ctr_id filler fill).*RUNNING"
+ok lifecycle_an_emptydir_past_its_size_limit_evicts_its_pod $? "$(pod filler); $(grep filler "$AUDIT" | tail -2)"
+rm "$M/filler.yaml"
+
+# an emptyDir in memory is on the operator's tmpfs, and goes with its pod
+# (within 20 s: the pod's grace period of 1 s is honoured, not 30 s)
+put mem.yaml <<EOF
+apiVersion: v1
+kind: Pod
+metadata: {name: mem}
+spec:
+  hostNetwork: true
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: c
+    image: $SPD_IMAGE
+    imagePullPolicy: Never
+    command: [/bin/sh, -c, "echo in-memory > /cache/x; sleep 3600"]
+    volumeMounts: [{name: cache, mountPath: /cache}]
+  volumes:
+  - name: cache
+    emptyDir: {medium: Memory, sizeLimit: 4Mi}
+EOF
+wait_status "$(running mem)"
+r=$?
+uid=$(jq -r '.pods[] | select(.pod == "default/mem-node1") | .uid' "$STATUS")
+for i in $(seq 50); do [ -s "$SPD_DIR/mem/$uid/cache/x" ] && break; sleep 0.2; done
+[ $r -eq 0 ] && [ "$(cat "$SPD_DIR/mem/$uid/cache/x" 2>/dev/null)" = in-memory ] &&
+	[ "$(stat -f -c %T "$SPD_DIR/mem/$uid/cache")" = tmpfs ] &&
+	[ ! -e "$SPD_DIR/state/pods/$uid/volumes/cache" ]
+ok lifecycle_a_memory_emptydir_lives_on_the_operators_tmpfs $? "$(pod mem); $(ls -lR "$SPD_DIR/mem" 2>&1 | head)"
+rm "$M/mem.yaml"
+for i in $(seq 100); do [ -e "$SPD_DIR/mem/$uid" ] || break; sleep 0.2; done
+[ ! -e "$SPD_DIR/mem/$uid" ]
+ok lifecycle_a_memory_emptydir_goes_with_its_pod $? "$(ls -lR "$SPD_DIR/mem" 2>&1 | head)"
 
 # on SIGTERM the agent leaves pods running
 id=$(ctr_id host sleep)

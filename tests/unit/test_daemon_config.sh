@@ -125,6 +125,16 @@ out=$(run_to_exit --config "$tmp/c.yaml"); rc=$?
 	grep -q 'clusterDomain: "Cluster_Local" is not a DNS-1123 subdomain' <<<"$out"
 ok daemon_refuses_a_cluster_dns_that_is_no_address $? "exit $rc: $out"
 
+mkdir -p "$tmp/notmpfs"
+conf <<<"apiVersion: kubelet.config.k8s.io/v1beta1
+kind: KubeletConfiguration
+staticPodPath: /x
+staticpodd:
+  memoryVolumeDir: $tmp/notmpfs"
+out=$(run_to_exit --config "$tmp/c.yaml"); rc=$?
+[ $rc -eq 2 ] && grep -q "configuration: staticpodd.memoryVolumeDir $tmp/notmpfs is not a tmpfs: mount one sized for the pods' memory volumes" <<<"$out"
+ok daemon_refuses_a_memory_volume_dir_that_is_not_a_tmpfs $? "exit $rc: $out"
+
 out=$(run_to_exit --pod-manifest-path relative); rc=$?
 [ $rc -eq 2 ] && grep -q 'configuration: staticPodPath: "relative" is not an absolute path' <<<"$out"
 ok daemon_checks_flags_as_it_checks_the_file $? "exit $rc: $out"
