@@ -157,8 +157,12 @@ cp www/pod.yaml www/secret/pod.yaml
 chmod -R a+rX www
 
 # --- servers
-https_port=$("$test_url" --free-port) && wrong_port=$("$test_url" --free-port) &&
-	dead_port=$("$test_url" --free-port) || die "no free port"
+for ((i = 0; i < 10; i++)); do
+	https_port=$("$test_url" --free-port) && wrong_port=$("$test_url" --free-port) &&
+		dead_port=$("$test_url" --free-port) || die "no free port"
+	[ "$https_port" != "$wrong_port" ] && [ "$wrong_port" != "$dead_port" ] &&
+		[ "$https_port" != "$dead_port" ] && break
+done
 cat >nginx/nginx.conf <<EOF
 daemon off;
 master_process off;
@@ -196,10 +200,14 @@ http {
 EOF
 nginx -e "$tmp/nginx/error.log" -p "$tmp/nginx" -c "$tmp/nginx/nginx.conf" \
 	>"$tmp/nginx.log" 2>&1 &
-pids+=($!)
+nginx_pid=$!
+pids+=($nginx_pid)
 "$hostile" "$tmp/hostile.port" "$tmp/www" 2>"$tmp/hostile.log" &
 pids+=($!)
 wait_port "$https_port" && wait_port "$wrong_port" || die "nginx does not listen"
+# what listens must be nginx, not another process that took the port first
+sleep 0.2
+kill -0 "$nginx_pid" 2>/dev/null || die "nginx exited: $(cat "$tmp/nginx/error.log" 2>/dev/null)"
 for ((i = 0; i < URLT_WAIT * 10; i++)); do
 	[ -s "$tmp/hostile.port" ] && break
 	sleep 0.1

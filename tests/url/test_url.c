@@ -1021,24 +1021,39 @@ static const struct tcase {
 	{ "sigfirst", t_url_bad_signature_stops_the_body_before_the_parser },
 };
 
-/* A loopback port nothing listens on, for the servers and the dead end. */
+/*
+ * A loopback port nothing listens on, for the servers and the dead end.
+ * Chosen below the ephemeral range, never from it: a port bind(0) handed
+ * out here could be handed again to a test running beside this one (a
+ * containerd's stream server) before nginx binds it.
+ */
+#define PORT_LOW	20000
+#define PORT_SPAN	12000	/* up to 32000; the ephemeral range is above */
+#define PORT_TRIES	200
+
 static int
 free_port(void)
 {
 	struct sockaddr_in	sin;
-	socklen_t		len = sizeof(sin);
-	int			s;
+	int			s, i, port;
 
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if ((s = socket(AF_INET, SOCK_STREAM, 0)) == -1 ||
-	    bind(s, (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
-	    getsockname(s, (struct sockaddr *)&sin, &len) == -1)
-		return 1;
-	printf("%d\n", ntohs(sin.sin_port));
-	close(s);
-	return 0;
+	srand((unsigned int)(time(NULL) ^ getpid()));
+	for (i = 0; i < PORT_TRIES; i++) {
+		port = PORT_LOW + rand() % PORT_SPAN;
+		memset(&sin, 0, sizeof(sin));
+		sin.sin_family = AF_INET;
+		sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		sin.sin_port = htons((uint16_t)port);
+		if ((s = socket(AF_INET, SOCK_STREAM, 0)) == -1)
+			return 1;
+		if (bind(s, (struct sockaddr *)&sin, sizeof(sin)) == 0) {
+			close(s);
+			printf("%d\n", port);
+			return 0;
+		}
+		close(s);
+	}
+	return 1;
 }
 
 static int
