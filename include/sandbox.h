@@ -27,6 +27,7 @@
 					   sockets or symlinks */
 #define SANDBOX_FS_EXEC		0x4	/* execute */
 #define SANDBOX_FS_SYMLINK	0x8	/* make symbolic links (log links) */
+#define SANDBOX_FS_MKDIR	0x10	/* make directories, nothing else */
 
 struct sandbox_path {
 	const char	*path;

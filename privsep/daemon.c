@@ -31,6 +31,7 @@
 #include "audit.h"
 #include "config.h"
 #include "log.h"
+#include "policy.h"
 #include "sandbox.h"
 #include "syscall_policy.h"
 
@@ -425,6 +426,42 @@ parent_of(struct agent *a, const char *path)
 }
 
 /*
+ * hostPath volumes of type DirectoryOrCreate and FileOrCreate are made by
+ * the runtime (runtime/volumes.c), only below the prefixes the node policy
+ * lets pods write: those get read and write. A prefix not there yet gets
+ * only the making of directories, on its nearest existing ancestor, so a
+ * fresh node's /var/lib/etcd can still be made, and nothing else written.
+ */
+static void
+hostpath_rules(struct agent *a, struct sandbox_policy *p)
+{
+	const struct policy_hostpath	*hp;
+	struct stat			 st;
+	char				*dir, *slash;
+	size_t				 i;
+
+	for (i = 0; a->policy != NULL && i < a->policy->nhost_paths; i++) {
+		hp = &a->policy->host_paths[i];
+		if (hp->read_only)
+			continue;
+		if (stat(hp->prefix, &st) == 0) {
+			sandbox_policy_add_path(p, hp->prefix,
+			    SANDBOX_FS_READ | SANDBOX_FS_WRITE, 1);
+			continue;
+		}
+		if ((dir = arena_strdup(&a->cfg_arena, hp->prefix)) == NULL)
+			fatal("hostpath_rules");
+		do {
+			if ((slash = strrchr(dir, '/')) == NULL)
+				break;
+			slash[slash == dir ? 1 : 0] = '\0';
+		} while (stat(dir, &st) == -1 && strcmp(dir, "/") != 0);
+		if (S_ISDIR(st.st_mode))
+			sandbox_policy_add_path(p, dir, SANDBOX_FS_MKDIR, 1);
+	}
+}
+
+/*
  * The runtime's own sandbox, once every fetcher is started and every file
  * it needs is open: the capabilities its table lists, no_new_privs,
  * Landlock on its directories, the seccomp allowlist (policy/).
@@ -452,6 +489,7 @@ lockdown(struct agent *a)
 	logs_links_dir(a, links, sizeof(links));
 	sandbox_policy_add_path(&p, links, SANDBOX_FS_READ | SANDBOX_FS_WRITE |
 	    SANDBOX_FS_SYMLINK, 0);
+	hostpath_rules(a, &p);
 	if (a->cfg.memoryvolumedir != NULL)
 		sandbox_policy_add_path(&p, a->cfg.memoryvolumedir,
 		    SANDBOX_FS_READ | SANDBOX_FS_WRITE, 0);

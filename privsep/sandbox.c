@@ -40,7 +40,7 @@ sandbox_policy_add_path(struct sandbox_policy *p, const char *path,
 		fatalx("sandbox %s: path rule %s is not absolute", p->name,
 		    path == NULL ? "(null)" : path);
 	if (access == 0 || (access & ~(SANDBOX_FS_READ | SANDBOX_FS_WRITE |
-	    SANDBOX_FS_SYMLINK |
+	    SANDBOX_FS_SYMLINK | SANDBOX_FS_MKDIR |
 	    SANDBOX_FS_EXEC)) != 0)
 		fatalx("sandbox %s: path rule %s: access %#x", p->name, path,
 		    access);

@@ -169,6 +169,8 @@ ll_grant(unsigned int access)
 		g |= LL_GRANT_EXEC;
 	if (access & SANDBOX_FS_SYMLINK)
 		g |= LL_FS_MAKE_SYM;
+	if (access & SANDBOX_FS_MKDIR)
+		g |= LL_FS_MAKE_DIR;
 	return g;
 }
 

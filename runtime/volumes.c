@@ -260,8 +260,10 @@ host_path(const Spd__HostPathVolumeSource *h, char *err, size_t errlen)
 
 	if (strcmp(t, "DirectoryOrCreate") == 0) {
 		if (mkdir_p(h->path, 0755) == -1)
-			return fail(err, errlen, "hostPath %s: %s", h->path,
-			    strerror(errno));
+			return fail(err, errlen, "hostPath %s: %s%s", h->path,
+			    strerror(errno), errno == EACCES ? " (the agent "
+			    "makes paths only below the hostPath prefixes the "
+			    "node policy lets pods write)" : "");
 		return 0;
 	}
 	if (strcmp(t, "FileOrCreate") == 0) {
@@ -270,8 +272,10 @@ host_path(const Spd__HostPathVolumeSource *h, char *err, size_t errlen)
 			    "hostPath %s: exists and is not a file", h->path);
 		if ((fd = open(h->path, O_WRONLY | O_CREAT | O_EXCL |
 		    O_NOFOLLOW | O_CLOEXEC, 0644)) == -1)
-			return fail(err, errlen, "hostPath %s: %s", h->path,
-			    strerror(errno));
+			return fail(err, errlen, "hostPath %s: %s%s", h->path,
+			    strerror(errno), errno == EACCES ? " (the agent "
+			    "makes files only below the hostPath prefixes the "
+			    "node policy lets pods write)" : "");
 		close(fd);
 		return 0;
 	}

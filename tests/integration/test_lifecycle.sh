@@ -42,8 +42,8 @@ chmod 600 "$SPD_DIR/config.yaml"
 mkdir "$SPD_DIR/mem"
 mount -t tmpfs -o size=16m,mode=0755 staticpodd-test "$SPD_DIR/mem"
 
-start_agent() {
-	"$staticpodd" --config "$SPD_DIR/config.yaml" --pod-manifest-path "$M" \
+start_agent() {	# extra flags
+	"$staticpodd" "$@" --config "$SPD_DIR/config.yaml" --pod-manifest-path "$M" \
 		--container-runtime-endpoint "unix://$SPD_CRI_SOCKET" \
 		--state-dir "$SPD_DIR/state" --run-dir "$SPD_DIR/run" \
 		--pod-logs-dir "$SPD_DIR/logs" --hostname-override node1 \
@@ -443,6 +443,72 @@ id=$(ctr_id host sleep)
 stop_agent
 ctr -a "$SPD_CRI_SOCKET" -n k8s.io tasks ls 2>/dev/null | grep -q "^$id.*RUNNING"
 ok lifecycle_sigterm_leaves_pods_running $? "$(ctr -a "$SPD_CRI_SOCKET" -n k8s.io tasks ls 2>&1)"
+
+# hostPath volumes are made only below prefixes the node policy lets pods
+# write; the sandbox keeps the runtime from making paths anywhere else.
+# They are in a directory of their own: the harness's holds the CRI socket,
+# and anything there is refused.
+hp=$(mktemp -d /tmp/staticpodd-hostpath.XXXXXX)
+mkdir "$hp/rw" "$hp/ro"	# rw/data is made at run time
+cat >"$SPD_DIR/policy.yaml" <<EOF
+apiVersion: staticpodd.io/v1
+kind: NodePolicy
+preset: default
+hostPaths:
+  allowed:
+  - pathPrefix: $hp/rw/data
+    readOnly: false
+  - pathPrefix: $hp/ro
+EOF
+chmod 600 "$SPD_DIR/policy.yaml"
+start_agent --policy "$SPD_DIR/policy.yaml"
+put hostrw.yaml <<EOF
+apiVersion: v1
+kind: Pod
+metadata: {name: hostrw}
+spec:
+  hostNetwork: true
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: c
+    image: $SPD_IMAGE
+    imagePullPolicy: Never
+    command: [/bin/sh, -c, "echo made > /data/f; sleep 3600"]
+    volumeMounts: [{name: d, mountPath: /data}]
+  volumes:
+  - name: d
+    hostPath: {path: $hp/rw/data/etcd, type: DirectoryOrCreate}
+EOF
+put hostro.yaml <<EOF
+apiVersion: v1
+kind: Pod
+metadata: {name: hostro}
+spec:
+  hostNetwork: true
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: c
+    image: $SPD_IMAGE
+    imagePullPolicy: Never
+    command: [/bin/sleep, "3600"]
+    volumeMounts: [{name: d, mountPath: /data, readOnly: true}]
+  volumes:
+  - name: d
+    hostPath: {path: $hp/ro/new, type: DirectoryOrCreate}
+EOF
+wait_status "$(running hostrw)"
+r=$?
+for i in $(seq 50); do [ -s "$hp/rw/data/etcd/f" ] && break; sleep 0.2; done
+[ $r -eq 0 ] && [ "$(cat "$hp/rw/data/etcd/f" 2>/dev/null)" = made ]
+ok lifecycle_a_directory_or_create_host_path_is_made_below_a_writable_prefix $? "$(pod hostrw)"
+wait_status '.pods[] | select(.pod == "default/hostro-node1") | .error != null' 30
+pod hostro | grep -q "hostPath $hp/ro/new: Permission denied (the agent makes paths only below the hostPath prefixes the node policy lets pods write)" &&
+	[ ! -e "$hp/ro/new" ]
+ok lifecycle_no_host_path_is_made_where_the_policy_does_not_let_pods_write $? "$(pod hostro)"
+rm "$M/hostrw.yaml" "$M/hostro.yaml"
+wait_status '[.pods[] | select(.pod == "default/hostrw-node1")] | length == 0' 30
+stop_agent
+rm -rf "$hp"
 
 echo "1..$n"
 [ $failed -eq 0 ]

@@ -89,6 +89,9 @@ static const char *const profile_name[] = {
 #define LANDLOCK_REQUIRED	0x040
 #define SECCOMP_TRAP		0x080
 #define PREP_VOLUME		0x100	/* state/vol, filled by uid 1000 */
+#define MKDIR_RULE		0x200	/* base/hp: a directories-only rule,
+					   as for a hostPath prefix not there
+					   yet (privsep/daemon.c) */
 
 struct step {
 	enum op		 op;
@@ -226,6 +229,14 @@ static const struct tcase cases[] = {
 	  .proves = "mkdir, create, fsync, rename, unlink under the state dir",
 	  .steps = { { OP_STATE_WRITE, NULL, 0, OK },
 	      { OP_CREATE, "escape", 0, EACCES_ } } },
+	{ .name = "runtime_makes_only_directories_where_a_host_path_may_be_made",
+	  .profile = PROF_RUNTIME,
+	  .flags = NEED_LANDLOCK | MKDIR_RULE,
+	  .proves = "Landlock: a directories-only rule lets root make "
+	      "directories there, no file, and nothing elsewhere",
+	  .steps = { { OP_MKDIR, "hp/etcd", 0, OK },
+	      { OP_CREATE, "hp/file", 0, EACCES_ },
+	      { OP_MKDIR, "etc/new", 0, EACCES_ } } },
 	{ .name = "runtime_brokers_a_manifest",
 	  .profile = PROF_RUNTIME,
 	  .flags = NEED_LANDLOCK,
@@ -302,7 +313,7 @@ static const struct tcase cases[] = {
 
 static const char *const op_name[] = {
 	[OP_NOP] = "nothing", [OP_OPEN_READ] = "open for reading",
-	[OP_CREATE] = "create", [OP_EXECVE] = "execve",
+	[OP_CREATE] = "create", [OP_MKDIR] = "mkdir", [OP_EXECVE] = "execve",
 	[OP_PTRACE] = "ptrace(PTRACE_TRACEME)", [OP_SOCKET] = "socket",
 	[OP_CLONE3] = "clone3", [OP_FORK] = "fork",
 	[OP_THREAD] = "pthread_create", [OP_GETADDRINFO] = "getaddrinfo",
@@ -549,6 +560,13 @@ prepare(const struct tcase *t, const struct env *e)
 		raise_ambient();
 	if (t->flags & PREP_VOLUME)
 		fill_volume(e);
+	if (t->flags & MKDIR_RULE) {
+		char hp[PATH_MAX];
+
+		snprintf(hp, sizeof(hp), "%s/hp", e->base);
+		if (mkdir(hp, 0755) == -1 && errno != EEXIST)
+			setup_fail("mkdir hp");
+	}
 	if ((t->flags & PREP_HIDE_LANDLOCK))
 		hide_landlock();
 	if ((t->flags & PREP_THREAD) &&
@@ -575,6 +593,7 @@ lock(const struct tcase *t, const struct env *e)
 	struct sandbox_policy		p;
 	char				etc[PATH_MAX], state[PATH_MAX];
 	char				logd[PATH_MAX], run[PATH_MAX];
+	char				hp[PATH_MAX];
 	const char			*trap;
 
 	switch (t->profile) {
@@ -601,6 +620,10 @@ lock(const struct tcase *t, const struct env *e)
 		d.log_dir = logd;
 		d.run_dir = run;
 		policy_runtime_sandbox(&p, &d);
+		if (t->flags & MKDIR_RULE) {
+			snprintf(hp, sizeof(hp), "%s/hp", e->base);
+			sandbox_policy_add_path(&p, hp, SANDBOX_FS_MKDIR, 0);
+		}
 		break;
 	case PROF_KEEP_CAPS:
 	default:

@@ -43,6 +43,8 @@ enum op {
 	OP_NODE_RESOURCES,	/* sysconf: CPUs and memory, as env.c */
 	OP_FSGROUP,		/* an emptyDir given the pod's group, setgid */
 	OP_EMPTY_VOLUME,	/* remove a volume another user filled */
+	OP_MKDIR,		/* arg: a directory under the case's, made
+				   and removed */
 };
 
 /* What the runner prepared for one case; the child inherits it. */
