@@ -69,6 +69,17 @@ is_sidecar(const Spd__Container *c)
 	    strcmp(c->restartpolicy, "Always") == 0;
 }
 
+/* One container's amount; false for a limit it does not declare. */
+static bool
+amount(const Spd__Container *c, const char *name, bool lim, int64_t *v)
+{
+	*v = lim ? limit(c->resources, name) : request(c->resources, name);
+	if (*v >= 0)
+		return true;
+	*v = 0;
+	return !lim;
+}
+
 /*
  * The kubelet's PodLimits/PodRequests for one resource: the regular
  * containers and the sidecars run together; an init container runs
@@ -84,27 +95,16 @@ aggregate(const Spd__PodSpec *s, const char *name, bool lim)
 
 	for (i = 0; i < s->n_initcontainers; i++) {
 		c = s->initcontainers[i];
-		v = lim ? limit(c->resources, name) : request(c->resources,
-		    name);
-		if (v < 0) {
-			if (lim)
-				return -1;
-			v = 0;
-		}
+		if (!amount(c, name, lim, &v))
+			return -1;
 		if (is_sidecar(c))
 			side += v;
 		else if (side + v > init_max)
 			init_max = side + v;
 	}
 	for (i = 0; i < s->n_containers; i++) {
-		c = s->containers[i];
-		v = lim ? limit(c->resources, name) : request(c->resources,
-		    name);
-		if (v < 0) {
-			if (lim)
-				return -1;
-			v = 0;
-		}
+		if (!amount(s->containers[i], name, lim, &v))
+			return -1;
 		sum += v;
 	}
 	sum += side;

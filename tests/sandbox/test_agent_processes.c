@@ -22,33 +22,11 @@
 #include <unistd.h>
 
 #include "syscall_policy.h"
+#include "../tap.h"
 
 #define WAIT_MS		15000
 #define EXIT_WAIT_MS	3000	/* "within a second", with room for CI */
 
-static int tap_n, tap_failed;
-
-static void
-tap(int ok, const char *name, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-tap(int ok, const char *name, const char *fmt, ...)
-{
-	va_list ap;
-
-	tap_n++;
-	printf("%s %d - %s\n", ok ? "ok" : "not ok", tap_n, name);
-	if (!ok) {
-		tap_failed++;
-		printf("# ");
-		va_start(ap, fmt);
-		vprintf(fmt, ap);
-		va_end(ap);
-		printf("\n");
-	}
-	fflush(stdout);
-}
 
 static long
 now_ms(void)
@@ -353,6 +331,5 @@ main(int argc, char **argv)
 	    tap_failed > 0 ? "cat " : ": ", dir, dir);
 	if (system(cmd) != 0)
 		tap_failed++;
-	printf("1..%d\n", tap_n);
-	return tap_failed > 0;
+	return tap_done();
 }

@@ -20,32 +20,11 @@
 
 #include "audit.h"
 #include "log.h"
+#include "../tap.h"
 
 #define LOG_MAX	(256 * 1024)
 
-static int tap_n, tap_failed;
 static char dir[64];
-
-static void
-tap(int ok, const char *name, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-tap(int ok, const char *name, const char *fmt, ...)
-{
-	va_list ap;
-
-	tap_n++;
-	printf("%s %d - %s\n", ok ? "ok" : "not ok", tap_n, name);
-	if (ok)
-		return;
-	tap_failed++;
-	printf("# ");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-}
 
 static char *
 path_of(const char *name)

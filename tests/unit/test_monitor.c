@@ -26,6 +26,7 @@
 
 #include "agent.h"
 #include "log.h"
+#include "../tap.h"
 
 #define NODE		"node1"
 #define REPLY_WAIT_MS	5000
@@ -38,28 +39,6 @@ struct harness {
 	int	sock;
 };
 
-static int tap_n, tap_failed;
-
-static void
-tap(int ok, const char *name, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-tap(int ok, const char *name, const char *fmt, ...)
-{
-	va_list ap;
-
-	tap_n++;
-	printf("%s %d - %s\n", ok ? "ok" : "not ok", tap_n, name);
-	if (!ok) {
-		tap_failed++;
-		printf("# ");
-		va_start(ap, fmt);
-		vprintf(fmt, ap);
-		va_end(ap);
-		printf("\n");
-	}
-}
 
 /* The runtime side: the real monitor, in RUNNING state, on a channel. */
 static void __attribute__((noreturn))

@@ -11,32 +11,11 @@
 #include "agent.h"
 #include "log.h"
 #include "reconcile.h"
+#include "../tap.h"
 
 #define MI	(1024LL * 1024)
 #define CTRS_MAX	4
 
-static int tap_n, tap_failed;
-
-static void
-tap(int ok, const char *name, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-tap(int ok, const char *name, const char *fmt, ...)
-{
-	va_list ap;
-
-	tap_n++;
-	printf("%s %d - %s\n", ok ? "ok" : "not ok", tap_n, name);
-	if (!ok) {
-		tap_failed++;
-		printf("# ");
-		va_start(ap, fmt);
-		vprintf(fmt, ap);
-		va_end(ap);
-		printf("\n");
-	}
-}
 
 /* One container's limits: memory in MiB and CPU in millicores, 0: none. */
 struct res {
@@ -147,6 +126,5 @@ main(void)
 	tap(l.cpu_shares == 1536, "spec.resources: shares from the pod's own "
 	    "request", "got %lld", (long long)l.cpu_shares);
 
-	printf("1..%d\n", tap_n);
-	return tap_failed > 0;
+	return tap_done();
 }

@@ -14,29 +14,8 @@
 #include "agent.h"
 #include "log.h"
 #include "reconcile.h"
+#include "../tap.h"
 
-static int tap_n, tap_failed;
-
-static void
-tap(int ok, const char *name, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-tap(int ok, const char *name, const char *fmt, ...)
-{
-	va_list ap;
-
-	tap_n++;
-	printf("%s %d - %s\n", ok ? "ok" : "not ok", tap_n, name);
-	if (!ok) {
-		tap_failed++;
-		printf("# ");
-		va_start(ap, fmt);
-		vprintf(fmt, ap);
-		va_end(ap);
-		printf("\n");
-	}
-}
 
 static Spd__Pod *
 pod(bool host_network)
@@ -197,6 +176,5 @@ main(void)
 	tap(cc->linux->security_context->apparmor != NULL,
 	    "runtime_default_apparmor_where_the_kernel_has_it", "absent");
 	arena_free(&ar);
-	printf("1..%d\n", tap_n);
-	return tap_failed > 0;
+	return tap_done();
 }

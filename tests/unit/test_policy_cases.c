@@ -25,33 +25,12 @@
 
 #include "parser.h"
 #include "policy.h"
+#include "../tap.h"
 
 #define CASES_MAX	1024
 #define OUT_MAX		(16 * 1024)
 #define FILE_MAX	(1024 * 1024)
 
-static int tap_n, tap_failed;
-
-static void
-tap(int ok, const char *name, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-tap(int ok, const char *name, const char *fmt, ...)
-{
-	va_list ap;
-
-	tap_n++;
-	printf("%s %d - %s\n", ok ? "ok" : "not ok", tap_n, name);
-	if (ok)
-		return;
-	tap_failed++;
-	printf("# ");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-}
 
 static char *
 slurp(const char *path, size_t *len)
