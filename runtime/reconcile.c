@@ -26,11 +26,23 @@
 #include "policy.h"
 #include "reconcile.h"
 
+/* A list entry's key, and its place in the list (equal keys keep it). */
+struct keyed {
+	const char	*key;
+	size_t		 idx;
+};
+
+/*
+ * What runs, this pass. Each pod looks up its sandboxes and each sandbox
+ * its containers through a sorted index: a pass over n pods is n log n,
+ * not n squared (it runs every few seconds on an idle node).
+ */
 struct actual {
 	Runtime__V1__PodSandbox	**sb;
-	const char		**sb_uid;	/* each one's pod UID label */
+	struct keyed		 *sb_by_uid;	/* by pod UID label */
 	size_t			  nsb;
-	Runtime__V1__Container	**ct;
+	Runtime__V1__Container	**ct;		/* sorted by sandbox */
+	struct keyed		 *ct_by_sb;	/* and their keys */
 	size_t			  nct;
 };
 
@@ -228,12 +240,91 @@ ensure_ready(struct pass *p)
 }
 
 static int
+keyed_cmp(const void *a, const void *b)
+{
+	const struct keyed	*x = a, *y = b;
+	int			 c = strcmp(x->key, y->key);
+
+	if (c != 0)
+		return c;
+	return x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+
+static struct keyed *
+keyed_new(struct pass *p, size_t n)
+{
+	struct keyed *k;
+
+	if ((k = arena_alloc(&p->lists, (n + 1) * sizeof(*k))) == NULL)
+		fatalx("reconcile: %zu listed", n);
+	return k;
+}
+
+/* The run of entries whose key is key: its first, and its length. */
+static size_t
+keyed_run(const struct keyed *k, size_t n, const char *key, size_t *len)
+{
+	size_t lo = 0, hi = n, mid, end;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (strcmp(k[mid].key, key) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (end = lo; end < n && strcmp(k[end].key, key) == 0; end++)
+		;
+	*len = end - lo;
+	return lo;
+}
+
+/* Sandboxes indexed by pod UID; containers sorted by their sandbox. */
+static void
+index_actual(struct pass *p)
+{
+	Runtime__V1__Container	**ct;
+	const char		 *uid;
+	size_t			  i;
+
+	p->act.sb_by_uid = keyed_new(p, p->act.nsb);
+	for (i = 0; i < p->act.nsb; i++) {
+		uid = label(p->act.sb[i]->labels, p->act.sb[i]->n_labels,
+		    LABEL_POD_UID);
+		p->act.sb_by_uid[i].key = uid != NULL ? uid : "";
+		p->act.sb_by_uid[i].idx = i;
+	}
+	qsort(p->act.sb_by_uid, p->act.nsb, sizeof(*p->act.sb_by_uid),
+	    keyed_cmp);
+	p->act.ct_by_sb = keyed_new(p, p->act.nct);
+	for (i = 0; i < p->act.nct; i++) {
+		p->act.ct_by_sb[i].key = p->act.ct[i]->pod_sandbox_id;
+		p->act.ct_by_sb[i].idx = i;
+	}
+	qsort(p->act.ct_by_sb, p->act.nct, sizeof(*p->act.ct_by_sb),
+	    keyed_cmp);
+	if ((ct = arena_alloc(&p->lists, (p->act.nct + 1) * sizeof(*ct))) ==
+	    NULL)
+		fatalx("reconcile: %zu containers", p->act.nct);
+	for (i = 0; i < p->act.nct; i++)
+		ct[i] = p->act.ct[p->act.ct_by_sb[i].idx];
+	p->act.ct = ct;
+}
+
+/* The containers of one sandbox, in the order the runtime listed them. */
+static Runtime__V1__Container **
+containers_of(const struct pass *p, const char *sandbox_id, size_t *n)
+{
+	return p->act.ct + keyed_run(p->act.ct_by_sb, p->act.nct, sandbox_id,
+	    n);
+}
+
+static int
 list_actual(struct pass *p)
 {
 	static const struct cri_label	 owned = { LABEL_MANAGED, "true" };
 	struct cri_filter		 f = CRI_FILTER_ANY;
 	struct cri_call			 c = call(p, CRI_LIST_TIMEOUT_MS);
-	size_t				 i;
 
 	f.labels = &owned;
 	f.nlabels = 1;
@@ -243,13 +334,6 @@ list_actual(struct pass *p)
 		log_warnx("CRI: %s", c.err.message);
 		return -1;
 	}
-	/* looked up once: each pod's sync would scan every sandbox's labels */
-	if ((p->act.sb_uid = arena_alloc(&p->lists, (p->act.nsb + 1) *
-	    sizeof(*p->act.sb_uid))) == NULL)
-		fatalx("reconcile: %zu sandboxes", p->act.nsb);
-	for (i = 0; i < p->act.nsb; i++)
-		p->act.sb_uid[i] = label(p->act.sb[i]->labels,
-		    p->act.sb[i]->n_labels, LABEL_POD_UID);
 	c = call(p, CRI_LIST_TIMEOUT_MS);
 	c.arena = &p->lists;
 	if (cri_list_containers(p->rc->cri, &c, &f, &p->act.ct,
@@ -257,6 +341,7 @@ list_actual(struct pass *p)
 		log_warnx("CRI: %s", c.err.message);
 		return -1;
 	}
+	index_actual(p);
 	return 0;
 }
 
@@ -293,10 +378,11 @@ static void
 kill_sandbox(struct pass *p, const Runtime__V1__PodSandbox *sb,
     int64_t grace_s, const char *why)
 {
+	Runtime__V1__Container	**cts;
 	const char		*uid, *ns, *name;
 	struct pod_rt		 fake;
 	struct cri_call		 c;
-	size_t			 i;
+	size_t			 i, n;
 
 	uid = label(sb->labels, sb->n_labels, LABEL_POD_UID);
 	ns = label(sb->labels, sb->n_labels, LABEL_POD_NAMESPACE);
@@ -314,25 +400,24 @@ kill_sandbox(struct pass *p, const Runtime__V1__PodSandbox *sb,
 	log_info("stopping pod %s (uid %s, sandbox %.12s): %s", fake.full_name,
 	    fake.uid, sb->id, why);
 	p->acted = true;
-	for (i = 0; i < p->act.nct; i++) {
-		if (strcmp(p->act.ct[i]->pod_sandbox_id, sb->id) != 0 ||
-		    p->act.ct[i]->state != RUNTIME__V1__CONTAINER_STATE__CONTAINER_RUNNING)
+	cts = containers_of(p, sb->id, &n);
+	for (i = 0; i < n; i++) {
+		if (cts[i]->state !=
+		    RUNTIME__V1__CONTAINER_STATE__CONTAINER_RUNNING)
 			continue;
 		c = call(p, (int)(grace_s * 1000) + STOP_SLACK_MS);
-		if (cri_stop_container(p->rc->cri, &c, p->act.ct[i]->id,
+		if (cri_stop_container(p->rc->cri, &c, cts[i]->id,
 		    grace_s) == -1)
-			log_warnx("stop container %.12s: %s", p->act.ct[i]->id,
+			log_warnx("stop container %.12s: %s", cts[i]->id,
 			    c.err.message);
-		audit(p, AUDIT_STOPPED, &fake, NULL,
-		    p->act.ct[i]->metadata != NULL ?
-		    p->act.ct[i]->metadata->name : NULL, p->act.ct[i]->id, why);
+		audit(p, AUDIT_STOPPED, &fake, NULL, cts[i]->metadata != NULL ?
+		    cts[i]->metadata->name : NULL, cts[i]->id, why);
 	}
 	c = call(p, CRI_SHORT_TIMEOUT_MS);
 	if (cri_stop_pod_sandbox(p->rc->cri, &c, sb->id) == -1)
 		log_warnx("stop sandbox %.12s: %s", sb->id, c.err.message);
-	for (i = 0; i < p->act.nct; i++)
-		if (strcmp(p->act.ct[i]->pod_sandbox_id, sb->id) == 0)
-			remove_container(p, p->act.ct[i]);
+	for (i = 0; i < n; i++)
+		remove_container(p, cts[i]);
 	c = call(p, CRI_SHORT_TIMEOUT_MS);
 	if (cri_remove_pod_sandbox(p->rc->cri, &c, sb->id) == -1) {
 		log_warnx("remove sandbox %.12s: %s", sb->id, c.err.message);
@@ -384,14 +469,22 @@ all_sources_ready(const struct agent *a)
 	return true;
 }
 
-static struct pod_rt *
+/*
+ * Passes and the status walk the pods in the order they were added, so
+ * the search starts after the last one found: a pass is linear in pods.
+ */
+struct pod_rt *
 rt_find(struct reconciler *rc, const char *uid)
 {
-	size_t i;
+	size_t i, k;
 
-	for (i = 0; i < rc->npods; i++)
-		if (strcmp(rc->pods[i].uid, uid) == 0)
+	for (k = 0; k < rc->npods; k++) {
+		i = (rc->find_next + k) % rc->npods;
+		if (strcmp(rc->pods[i].uid, uid) == 0) {
+			rc->find_next = i + 1;
 			return &rc->pods[i];
+		}
+	}
 	return NULL;
 }
 
@@ -403,21 +496,21 @@ rt_find(struct reconciler *rc, const char *uid)
 static int64_t
 grace_of(struct pass *p, const Runtime__V1__PodSandbox *sb)
 {
+	Runtime__V1__Container		**cts;
 	const Runtime__V1__Container	*ct;
 	const struct pod_rt		*rt;
 	const char			*uid;
 	char				*end;
 	long long			 g;
-	size_t				 i, j;
+	size_t				 i, j, n;
 
 	uid = label(sb->labels, sb->n_labels, LABEL_POD_UID);
 	if (uid != NULL && (rt = rt_find(p->rc, uid)) != NULL &&
 	    rt->pod != NULL)
 		return rt->pod->spec->terminationgraceperiodseconds;
-	for (i = 0; i < p->act.nct; i++) {
-		ct = p->act.ct[i];
-		if (strcmp(ct->pod_sandbox_id, sb->id) != 0)
-			continue;
+	cts = containers_of(p, sb->id, &n);
+	for (i = 0; i < n; i++) {
+		ct = cts[i];
 		for (j = 0; j < ct->n_annotations; j++) {
 			if (strcmp(ct->annotations[j]->key,
 			    ANNOTATION_GRACE) != 0)
@@ -692,13 +785,14 @@ start_container(struct pass *p, struct pod_rt *rt, size_t i,
 static const Runtime__V1__Container *
 latest(const struct pass *p, const char *sandbox, const char *name)
 {
+	Runtime__V1__Container		**cts;
 	const Runtime__V1__Container	*best = NULL, *c;
-	size_t				 i;
+	size_t				 i, n;
 
-	for (i = 0; i < p->act.nct; i++) {
-		c = p->act.ct[i];
-		if (strcmp(c->pod_sandbox_id, sandbox) != 0 ||
-		    c->metadata == NULL || strcmp(c->metadata->name, name) != 0)
+	cts = containers_of(p, sandbox, &n);
+	for (i = 0; i < n; i++) {
+		c = cts[i];
+		if (c->metadata == NULL || strcmp(c->metadata->name, name) != 0)
 			continue;
 		if (best == NULL || c->metadata->attempt > best->metadata->attempt)
 			best = c;
@@ -829,13 +923,14 @@ sync_container(struct pass *p, struct pod_rt *rt, size_t i,
 static void
 collect_garbage(struct pass *p, const struct pod_rt *rt)
 {
+	Runtime__V1__Container		**cts;
 	const Runtime__V1__Container	*c, *l;
-	size_t				 i;
+	size_t				 i, n;
 
-	for (i = 0; i < p->act.nct; i++) {
-		c = p->act.ct[i];
-		if (strcmp(c->pod_sandbox_id, rt->sandbox_id) != 0 ||
-		    c->state != RUNTIME__V1__CONTAINER_STATE__CONTAINER_EXITED ||
+	cts = containers_of(p, rt->sandbox_id, &n);
+	for (i = 0; i < n; i++) {
+		c = cts[i];
+		if (c->state != RUNTIME__V1__CONTAINER_STATE__CONTAINER_EXITED ||
 		    c->metadata == NULL)
 			continue;
 		l = latest(p, rt->sandbox_id, c->metadata->name);
@@ -882,17 +977,17 @@ static void
 stop_containers(struct pass *p, const Runtime__V1__PodSandbox *sb,
     int64_t grace_s)
 {
-	struct cri_call	c;
-	size_t		i;
+	Runtime__V1__Container	**cts;
+	struct cri_call		  c;
+	size_t			  i, n;
 
-	for (i = 0; i < p->act.nct; i++) {
-		if (strcmp(p->act.ct[i]->pod_sandbox_id, sb->id) != 0 ||
-		    p->act.ct[i]->state !=
+	cts = containers_of(p, sb->id, &n);
+	for (i = 0; i < n; i++) {
+		if (cts[i]->state !=
 		    RUNTIME__V1__CONTAINER_STATE__CONTAINER_RUNNING)
 			continue;
 		c = call(p, (int)grace_s * 1000 + STOP_SLACK_MS);
-		(void)cri_stop_container(p->rc->cri, &c, p->act.ct[i]->id,
-		    grace_s);
+		(void)cri_stop_container(p->rc->cri, &c, cts[i]->id, grace_s);
 	}
 }
 
@@ -950,15 +1045,14 @@ ready_sandbox(struct pass *p, const char *uid, uint32_t *max_attempt,
     bool *any)
 {
 	const Runtime__V1__PodSandbox	*best = NULL, *sb;
-	const char			*u;
-	size_t				 i;
+	size_t				 i, first, n;
 
 	*any = false;
 	*max_attempt = 0;
-	for (i = 0; i < p->act.nsb; i++) {
-		sb = p->act.sb[i];
-		u = p->act.sb_uid[i];
-		if (u == NULL || strcmp(u, uid) != 0 || sb->metadata == NULL)
+	first = keyed_run(p->act.sb_by_uid, p->act.nsb, uid, &n);
+	for (i = first; i < first + n; i++) {
+		sb = p->act.sb[p->act.sb_by_uid[i].idx];
+		if (sb->metadata == NULL)
 			continue;
 		if (!*any || sb->metadata->attempt > *max_attempt)
 			*max_attempt = sb->metadata->attempt;
@@ -978,13 +1072,12 @@ remove_stale(struct pass *p, const char *uid,
     const Runtime__V1__PodSandbox *keep)
 {
 	const Runtime__V1__PodSandbox	*sb;
-	const char			*u;
-	size_t				 i;
+	size_t				 i, first, n;
 
-	for (i = 0; i < p->act.nsb; i++) {
-		sb = p->act.sb[i];
-		u = p->act.sb_uid[i];
-		if (sb == keep || u == NULL || strcmp(u, uid) != 0)
+	first = keyed_run(p->act.sb_by_uid, p->act.nsb, uid, &n);
+	for (i = first; i < first + n; i++) {
+		sb = p->act.sb[p->act.sb_by_uid[i].idx];
+		if (sb == keep)
 			continue;
 		kill_sandbox(p, sb, 0, "sandbox not ready; made anew");
 	}

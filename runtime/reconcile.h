@@ -113,6 +113,7 @@ struct reconciler {
 	char		 not_ready[ERROR_MAX];
 	struct pod_rt	*pods;
 	size_t		 npods;
+	size_t		 find_next;	/* where rt_find looks first */
 	int64_t		 last_tick_ms;
 	bool		 settled;	/* the last pass found nothing to do */
 	int64_t		 tick_ms;	/* duration of the last pass */
@@ -192,6 +193,9 @@ void	logs_unlink(const struct agent *, const char *pod, const char *ns,
 	    const char *ctr, const char *id);
 int	logs_rotate(struct cri *, struct cri_call *, const struct agent *,
 	    const char *dir, uint32_t attempt, const char *id);
+
+/* reconcile.c */
+struct pod_rt *rt_find(struct reconciler *, const char *uid);
 
 /* status.c */
 void	status_write(struct agent *, struct reconciler *);

@@ -91,17 +91,6 @@ state_name(int s)
 	}
 }
 
-static const struct pod_rt *
-find_rt(const struct reconciler *rc, const char *uid)
-{
-	size_t i;
-
-	for (i = 0; i < rc->npods; i++)
-		if (strcmp(rc->pods[i].uid, uid) == 0)
-			return &rc->pods[i];
-	return NULL;
-}
-
 /* A pod's error; while the runtime is not ready, that is the reason. */
 static void
 pod_error_json(struct buf *b, const struct reconciler *rc,
@@ -173,7 +162,7 @@ pod_json(struct buf *b, const struct desired_pod *dp,
 }
 
 static void
-status_json(struct buf *b, const struct agent *a, const struct reconciler *rc)
+status_json(struct buf *b, const struct agent *a, struct reconciler *rc)
 {
 	size_t i;
 
@@ -199,13 +188,13 @@ status_json(struct buf *b, const struct agent *a, const struct reconciler *rc)
 		if (i > 0)
 			put(b, ",");
 		pod_json(b, &a->desired.pods[i], rc,
-		    find_rt(rc, a->desired.pods[i].uid));
+		    rt_find(rc, a->desired.pods[i].uid));
 	}
 	put(b, "]}\n");
 }
 
 static void
-metrics(struct buf *b, const struct agent *a, const struct reconciler *rc)
+metrics(struct buf *b, const struct agent *a, struct reconciler *rc)
 {
 	size_t	counts[5] = { 0 }, i;
 	const struct pod_rt *rt;
@@ -216,7 +205,7 @@ metrics(struct buf *b, const struct agent *a, const struct reconciler *rc)
 			counts[4]++;
 			continue;
 		}
-		rt = find_rt(rc, a->desired.pods[i].uid);
+		rt = rt_find(rc, a->desired.pods[i].uid);
 		counts[rt != NULL ? rt->phase : PHASE_PENDING]++;
 	}
 	put(b, "# HELP staticpodd_pods Static pods by phase.\n"
