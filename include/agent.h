@@ -222,6 +222,9 @@ void	reconcile_tick(struct agent *);
 void	reconcile_soon(struct agent *, int ms);
 void	reconcile_counters(const struct agent *);
 
+/* runtime/status.c: the status files go when the agent does */
+void	status_remove(const struct agent *);
+
 /* runtime/admit.c: the node policy and the audit log */
 struct policy_image_user;
 void	admit_setup(struct agent *, const Spw__Config *, const char *policy_file,

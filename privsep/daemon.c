@@ -290,6 +290,7 @@ on_signal(struct agent *a)
 		default:
 			log_info("signal %u: exiting; running pods are left "
 			    "as they are", si.ssi_signo);
+			status_remove(a);
 			exit(0);
 		}
 	}

@@ -290,3 +290,22 @@ status_write(struct agent *a, struct reconciler *rc)
 	replace_file(a->cfg.rundir, "metrics.prom", &b, &rc->last_metrics);
 	free(b.p);
 }
+
+/*
+ * On the way out: a status left behind would show pods as the agent last saw
+ * them while nothing watches them, and node_exporter would go on exporting
+ * them. Without the files, `staticpodd status` says the agent is not running.
+ */
+void
+status_remove(const struct agent *a)
+{
+	static const char *const names[] = { "status.json", "metrics.prom" };
+	char	path[PATH_MAX];
+	size_t	i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", a->cfg.rundir, names[i]);
+		if (unlink(path) == -1 && errno != ENOENT)
+			log_warn("%s", path);
+	}
+}

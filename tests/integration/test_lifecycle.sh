@@ -24,7 +24,9 @@ ok() {	# name, status, diagnostic
 		echo "ok $n - $1"
 	else
 		echo "not ok $n - $1"
-		{ echo "$3"; echo "--- agent log"; tail -15 "$LOG"; [ -n "${SPD_KEEP_LOG:-}" ] && cp "$LOG" "$SPD_KEEP_LOG"; } | sed 's/^/# /'
+		# on stderr too: the test log shows a failed test's stderr
+		{ echo "$3"; echo "--- agent log"; tail -15 "$LOG"; [ -n "${SPD_KEEP_LOG:-}" ] && cp "$LOG" "$SPD_KEEP_LOG"; } |
+			sed "s/^/# $1: /" | tee /dev/stderr
 		failed=$((failed + 1))
 	fi
 }
@@ -154,12 +156,16 @@ link="$SPD_DIR/containers/host-node1_default_sleep-$id.log"
 [ -L "$link" ] && [ "$(readlink "$link")" = "$SPD_DIR/logs/default_host-node1_$(pod host | jq -r .uid)/sleep/0.log" ]
 ok lifecycle_links_each_container_log_in_the_containers_directory $? "$(ls -l "$SPD_DIR/containers" 2>&1)"
 
-# restart of the agent: adopted, same container IDs, no restarts
+# restart of the agent: adopted, same container IDs, no restarts; the
+# status goes with the agent, so the one waited for is the new agent's
 before=$(ctr_id host sleep)
 stop_agent
+[ ! -e "$STATUS" ] && [ ! -e "$SPD_DIR/run/metrics.prom" ]
+ok lifecycle_the_status_files_go_with_the_agent $? "$(ls -l "$SPD_DIR/run")"
 start_agent
 wait_status "$(running host)"
 after=$(ctr_id host sleep)
+for i in $(seq 50); do grep -q '"decision":"adopted"' "$AUDIT" && break; sleep 0.2; done
 grep -q '"decision":"adopted"' "$AUDIT"
 r=$?
 [ -n "$before" ] && [ "$before" = "$after" ] && [ $r -eq 0 ] &&
