@@ -10,6 +10,7 @@
  * CRI runtime mounts.
  */
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/vfs.h>
 
 #include <linux/magic.h>
@@ -124,17 +125,21 @@ vol_dir(const struct agent *a, const char *uid, const Spd__Volume *v,
 
 /*
  * Root, at start: memory-backed emptyDirs only on a tmpfs the operator
- * mounted, so its size bounds what all such pods together may take.
+ * mounted there for them, so its size bounds what all such pods together
+ * may take. A directory on a tmpfs mounted above it (/run/x on /run) is
+ * refused: the pods would share, and could fill, what the node needs.
  */
 int
 volumes_setup(const struct agent *a)
 {
 	const char	*dir = a->cfg.memoryvolumedir;
 	struct statfs	 sf;
+	struct statx	 sx;
 
 	if (dir == NULL)
 		return 0;
-	if (statfs(dir, &sf) == -1) {
+	if (statfs(dir, &sf) == -1 || statx(AT_FDCWD, dir, AT_SYMLINK_NOFOLLOW,
+	    STATX_TYPE, &sx) == -1) {
 		log_warn("configuration: staticpodd.memoryVolumeDir %s", dir);
 		return -1;
 	}
@@ -142,6 +147,18 @@ volumes_setup(const struct agent *a)
 		log_warnx("configuration: staticpodd.memoryVolumeDir %s is not "
 		    "a tmpfs: mount one sized for the pods' memory volumes",
 		    dir);
+		return -1;
+	}
+	if ((sx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) == 0 ||
+	    (sx.stx_attributes & STATX_ATTR_MOUNT_ROOT) == 0) {
+		log_warnx("configuration: staticpodd.memoryVolumeDir %s is on "
+		    "a tmpfs mounted above it, which pods would share: mount "
+		    "one there, sized for the pods' memory volumes", dir);
+		return -1;
+	}
+	if (sf.f_flags & ST_RDONLY) {
+		log_warnx("configuration: staticpodd.memoryVolumeDir %s is "
+		    "mounted read-only", dir);
 		return -1;
 	}
 	return 0;

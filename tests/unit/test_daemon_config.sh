@@ -13,6 +13,7 @@ tmp=$(mktemp -d)
 pids=()
 cleanup() {
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+	for m in "$tmp"/tmpfs-*; do mountpoint -q "$m" && umount "$m"; done
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -134,6 +135,26 @@ staticpodd:
 out=$(run_to_exit --config "$tmp/c.yaml"); rc=$?
 [ $rc -eq 2 ] && grep -q "configuration: staticpodd.memoryVolumeDir $tmp/notmpfs is not a tmpfs: mount one sized for the pods' memory volumes" <<<"$out"
 ok daemon_refuses_a_memory_volume_dir_that_is_not_a_tmpfs $? "exit $rc: $out"
+
+memconf() {	# a configuration naming $1 as memoryVolumeDir
+	conf <<<"apiVersion: kubelet.config.k8s.io/v1beta1
+kind: KubeletConfiguration
+staticPodPath: /x
+staticpodd:
+  memoryVolumeDir: $1"
+}
+mkdir "$tmp/tmpfs-shared" "$tmp/tmpfs-ro"
+mount -t tmpfs -o size=1m staticpodd-test "$tmp/tmpfs-shared" &&
+	mount -t tmpfs -o size=1m,ro staticpodd-test "$tmp/tmpfs-ro" &&
+	mkdir "$tmp/tmpfs-shared/sub"
+memconf "$tmp/tmpfs-shared/sub"
+out=$(run_to_exit --config "$tmp/c.yaml"); rc=$?
+[ $rc -eq 2 ] && grep -q "configuration: staticpodd.memoryVolumeDir $tmp/tmpfs-shared/sub is on a tmpfs mounted above it, which pods would share: mount one there, sized for the pods' memory volumes" <<<"$out"
+ok daemon_refuses_a_memory_volume_dir_on_a_tmpfs_mounted_above_it $? "exit $rc: $out"
+memconf "$tmp/tmpfs-ro"
+out=$(run_to_exit --config "$tmp/c.yaml"); rc=$?
+[ $rc -eq 2 ] && grep -q "configuration: staticpodd.memoryVolumeDir $tmp/tmpfs-ro is mounted read-only" <<<"$out"
+ok daemon_refuses_a_read_only_memory_volume_dir $? "exit $rc: $out"
 
 out=$(run_to_exit --pod-manifest-path relative); rc=$?
 [ $rc -eq 2 ] && grep -q 'configuration: staticPodPath: "relative" is not an absolute path' <<<"$out"
