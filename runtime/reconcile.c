@@ -52,9 +52,28 @@ struct pass {
 	struct arena		 ar;	/* one pod's configs and replies */
 	struct arena		 lists;	/* what the runtime runs, this pass */
 	struct actual		 act;
-	int64_t			 now;
+	int64_t			 now;	/* monotonic ms */
+	int64_t			 wall;	/* ms since the epoch: the CRI's times */
 	bool			 acted;	/* created, started or removed something */
 };
+
+static int64_t
+wall_ms(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_REALTIME, &ts) == -1)
+		fatal("clock_gettime");
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The kubelet's 10 s doubling to 300 s, for retries and restarts alike. */
+static int64_t
+next_backoff(int64_t ms)
+{
+	ms = ms == 0 ? BACKOFF_FIRST_MS : ms * 2;
+	return ms > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : ms;
+}
 
 static const char *
 label(Runtime__V1__PodSandbox__LabelsEntry **l, size_t n, const char *key)
@@ -705,7 +724,7 @@ spec_of(const struct pod_rt *rt, size_t i)
 }
 
 static int
-start_container(struct pass *p, struct pod_rt *rt, size_t i,
+try_start(struct pass *p, struct pod_rt *rt, size_t i,
     const struct desired_pod *dp)
 {
 	const Spd__Container		*ct = spec_of(rt, i);
@@ -759,6 +778,11 @@ start_container(struct pass *p, struct pod_rt *rt, size_t i,
 	if (cri_start_container(p->rc->cri, &c, id) == -1) {
 		pod_error(rt, "container %s: start: %s", ct->name,
 		    c.err.message);
+		/* not left CREATED: the retry makes a new one */
+		c = call(p, CRI_SHORT_TIMEOUT_MS);
+		if (cri_remove_container(p->rc->cri, &c, id) == -1)
+			log_warnx("remove container %.12s: %s", id,
+			    c.err.message);
 		return -1;
 	}
 	snprintf(dir, sizeof(dir), "%s/%s/%u.log", sbc->log_directory,
@@ -769,7 +793,7 @@ start_container(struct pass *p, struct pod_rt *rt, size_t i,
 	cr->attempt = attempt;
 	cr->state = RUNTIME__V1__CONTAINER_STATE__CONTAINER_RUNNING;
 	cr->exit_known = false;
-	cr->started_ms = p->now;
+	cr->started_ms = p->wall;
 	rt->error[0] = '\0';
 	if (attempt > 0)
 		p->rc->restarts_total++;
@@ -778,6 +802,29 @@ start_container(struct pass *p, struct pod_rt *rt, size_t i,
 	    attempt);
 	audit(p, attempt > 0 ? AUDIT_RESTARTED : AUDIT_STARTED, rt, dp,
 	    ct->name, id, NULL);
+	return 0;
+}
+
+/*
+ * A start that failed (a pull, a hostPath not there yet, the runtime's
+ * create or start) is tried again after the kubelet's back-off, not on
+ * every pass: a registry that is down is not asked every two seconds,
+ * and a pull that hangs does not hold every pass up.
+ */
+static int
+start_container(struct pass *p, struct pod_rt *rt, size_t i,
+    const struct desired_pod *dp)
+{
+	struct ctr_rt *cr = &rt->ctrs[i];
+
+	if (p->wall < cr->retry_at_ms)
+		return -1;
+	if (try_start(p, rt, i, dp) == -1) {
+		cr->retry_backoff_ms = next_backoff(cr->retry_backoff_ms);
+		cr->retry_at_ms = p->wall + cr->retry_backoff_ms;
+		return -1;
+	}
+	cr->retry_backoff_ms = cr->retry_at_ms = 0;
 	return 0;
 }
 
@@ -810,6 +857,7 @@ learn_exit(struct pass *p, struct ctr_rt *cr, const char *id)
 	if (cr->exit_known && strcmp(cr->id, id) == 0)
 		return;
 	snprintf(cr->id, sizeof(cr->id), "%s", id);
+	cr->exit_known = false;	/* not the last container's, if this fails */
 	c = call(p, CRI_SHORT_TIMEOUT_MS);
 	if (cri_container_status(p->rc->cri, &c, id, &st) == -1 || st == NULL)
 		return;
@@ -835,28 +883,36 @@ should_restart(const struct pod_rt *rt, const struct ctr_rt *cr)
 }
 
 /*
+ * Whether what happens next depends on the exit code: not for a container
+ * restarted whatever it exited with. One whose exit code could not be
+ * read is not guessed at.
+ */
+static bool
+exit_decides(const struct pod_rt *rt, const struct ctr_rt *cr)
+{
+	if (cr->sidecar)
+		return false;
+	return cr->init || strcmp(rt->pod->spec->restartpolicy, "Always") != 0;
+}
+
+/*
  * The kubelet's crash backoff: the first restart at once, then 10 s
  * doubling to 300 s, reset after ten minutes of running.
  */
 static bool
 backoff_over(struct pass *p, struct pod_rt *rt, struct ctr_rt *cr)
 {
-	int64_t wall = (int64_t)time(NULL) * 1000;
 	int64_t ran = cr->finished_ms - cr->started_ms;
 
 	if (ran >= BACKOFF_RESET_MS)
 		cr->backoff_ms = 0;
-	if (cr->finished_ms + cr->backoff_ms > wall) {
+	if (cr->finished_ms + cr->backoff_ms > p->wall) {
 		pod_error(rt, "container %s: back-off %llds restarting failed "
 		    "container (CrashLoopBackOff)", cr->name,
 		    (long long)(cr->backoff_ms / 1000));
 		return false;
 	}
-	(void)p;
-	cr->backoff_ms = cr->backoff_ms == 0 ? BACKOFF_FIRST_MS :
-	    cr->backoff_ms * 2;
-	if (cr->backoff_ms > BACKOFF_MAX_MS)
-		cr->backoff_ms = BACKOFF_MAX_MS;
+	cr->backoff_ms = next_backoff(cr->backoff_ms);
 	return true;
 }
 
@@ -900,9 +956,25 @@ sync_container(struct pass *p, struct pod_rt *rt, size_t i,
 			check_log(p, rt, cr);
 		return !cr->init || cr->sidecar;
 	}
-	if (c->state != RUNTIME__V1__CONTAINER_STATE__CONTAINER_EXITED)
-		return false;	/* CREATED or UNKNOWN: give it a pass */
+	if (c->state != RUNTIME__V1__CONTAINER_STATE__CONTAINER_EXITED) {
+		/*
+		 * CREATED and never started (the agent stopped between the
+		 * calls; CRI-O finished a create the agent had given up on)
+		 * or UNKNOWN: as the kubelet does, a new one is made.
+		 */
+		if (p->wall - c->created_at / 1000000 < CREATED_STALE_MS)
+			return false;
+		log_warnx("pod %s: container %s %.12s is %s; made anew",
+		    rt->full_name, cr->name, c->id, c->state ==
+		    RUNTIME__V1__CONTAINER_STATE__CONTAINER_CREATED ?
+		    "created but not started" : "in an unknown state");
+		remove_container(p, c);
+		start_container(p, rt, i, dp);
+		return false;
+	}
 	learn_exit(p, cr, c->id);
+	if (!cr->exit_known && exit_decides(rt, cr))
+		return false;	/* asked again next pass */
 	if (cr->init && !cr->sidecar && cr->exit_known && cr->exit_code == 0)
 		return true;
 	if (!should_restart(rt, cr)) {
@@ -998,7 +1070,7 @@ deadline_passed(struct pass *p, struct pod_rt *rt,
 	const Spd__PodSpec *s = rt->pod->spec;
 
 	if (!s->has_activedeadlineseconds || rt->started_ms == 0 ||
-	    p->now - rt->started_ms < s->activedeadlineseconds * 1000)
+	    p->wall - rt->started_ms < s->activedeadlineseconds * 1000)
 		return false;
 	rt->finished = true;
 	rt->phase = PHASE_FAILED;
@@ -1146,8 +1218,11 @@ run_sandbox(struct pass *p, struct pod_rt *rt, uint32_t attempt,
 	}
 	snprintf(rt->sandbox_id, sizeof(rt->sandbox_id), "%s", id);
 	rt->attempt = attempt;
-	rt->started_ms = p->now;
+	/* the deadline counts from the pod's start, not this sandbox's */
+	if (rt->started_ms == 0)
+		rt->started_ms = p->wall;
 	rt->limits_set = false;
+	rt->pod_ip[0] = '\0';
 	rt_containers(rt);
 	log_info("pod %s (uid %s): sandbox %.12s (attempt %u)", rt->full_name,
 	    rt->uid, id, attempt);
@@ -1195,13 +1270,21 @@ sync_pod(struct pass *p, const struct desired_pod *dp)
 	if (rt->finished)
 		return;
 	if (sb == NULL) {
-		if (run_sandbox(p, rt, any ? max_attempt + 1 : 0, dp) == -1)
+		if (p->wall < rt->retry_at_ms)
 			return;
+		if (run_sandbox(p, rt, any ? max_attempt + 1 : 0, dp) == -1) {
+			rt->retry_backoff_ms = next_backoff(rt->retry_backoff_ms);
+			rt->retry_at_ms = p->wall + rt->retry_backoff_ms;
+			return;
+		}
+		rt->retry_backoff_ms = rt->retry_at_ms = 0;
 	} else if (strcmp(rt->sandbox_id, sb->id) != 0) {
 		snprintf(rt->sandbox_id, sizeof(rt->sandbox_id), "%s", sb->id);
 		rt->attempt = sb->metadata->attempt;
 		rt->limits_set = false;
-		rt->started_ms = sb->created_at / 1000000;
+		rt->pod_ip[0] = '\0';
+		if (rt->started_ms == 0)
+			rt->started_ms = sb->created_at / 1000000;
 		if (!rt->adopted) {
 			rt->adopted = true;
 			log_info("pod %s (uid %s): adopted sandbox %.12s",
@@ -1363,6 +1446,7 @@ reconcile_tick(struct agent *a)
 	p.a = a;
 	p.rc = a->rc;
 	p.now = start;
+	p.wall = wall_ms();
 	arena_init(&p.ar, RECONCILE_ARENA);
 	arena_init(&p.lists, RECONCILE_ARENA);
 	if (!ensure_ready(&p) || list_actual(&p) == -1)

@@ -29,6 +29,7 @@
 #define BACKOFF_FIRST_MS	10000
 #define BACKOFF_MAX_MS		300000
 #define BACKOFF_RESET_MS	600000	/* ten minutes running resets it */
+#define CREATED_STALE_MS	30000	/* a container created, never started */
 #define CRI_LIST_TIMEOUT_MS	10000
 #define CRI_CREATE_TIMEOUT_MS	240000	/* CRI-O waits on "name is reserved" */
 #define CRI_SHORT_TIMEOUT_MS	30000
@@ -76,6 +77,8 @@ struct ctr_rt {
 	int64_t		finished_ms;
 	int64_t		started_ms;
 	int64_t		backoff_ms;	/* wait before the next restart */
+	int64_t		retry_at_ms;	/* a failed start (pull, create, */
+	int64_t		retry_backoff_ms; /* start) is tried again then */
 	int64_t		log_checked_ms;
 	char		reason[64];
 };
@@ -96,7 +99,9 @@ struct pod_rt {
 	bool		 limits_set;	/* the pod cgroup's, this sandbox */
 	int64_t		 usage_checked_ms;	/* emptyDir sizeLimits */
 	bool		 would_stop_said;	/* a policy dry run told */
-	int64_t		 started_ms;
+	int64_t		 started_ms;	/* wall: first start, for the deadline */
+	int64_t		 retry_at_ms;	/* a failed sandbox is made again then */
+	int64_t		 retry_backoff_ms;
 	char		 error[ERROR_MAX];
 	char		 reported[ERROR_MAX];	/* the error last logged */
 	struct ctr_rt	*ctrs;		/* init containers, then the others */

@@ -121,6 +121,7 @@ struct pod_opts {
 	const char	*pull_policy;
 	const char	*restart_policy;
 	const char	*uid;
+	int64_t		 active_deadline_s;	/* 0: none */
 };
 
 static int	 ntest, nfail;
@@ -1065,6 +1066,8 @@ pod(const struct pod_opts *o)
 	    o->restart_policy : "Always");
 	s.has_terminationgraceperiodseconds = 1;
 	s.terminationgraceperiodseconds = 30;
+	s.has_activedeadlineseconds = o->active_deadline_s > 0;
+	s.activedeadlineseconds = o->active_deadline_s;
 	c.name = "web";
 	c.image = TEST_IMAGE;
 	c.imagepullpolicy = (char *)(uintptr_t)(o->pull_policy != NULL ?
@@ -1302,6 +1305,21 @@ pod_rt(const struct fixture *f)
 	return f->a.rc->npods > 0 ? &f->a.rc->pods[0] : &none;
 }
 
+/* Time passes: every back-off of the pod and its containers is over. */
+static void
+backoffs_over(struct fixture *f)
+{
+	struct pod_rt	*rt;
+	size_t		 i;
+
+	if (f->a.rc->npods == 0)
+		return;
+	rt = &f->a.rc->pods[0];
+	rt->retry_at_ms = 0;
+	for (i = 0; i < rt->nctrs; i++)
+		rt->ctrs[i].retry_at_ms = 0;
+}
+
 /* ---- the cases ---- */
 
 /*
@@ -1312,7 +1330,7 @@ pod_rt(const struct fixture *f)
 static void
 test_crio_name_reserved_adopts_the_listed_sandbox(void)
 {
-	struct pod_opts		 o = { true, NULL, NULL, NULL };
+	struct pod_opts		 o = { true, NULL, NULL, NULL, 0 };
 	struct fixture		 f;
 	const struct rec	*cc;
 
@@ -1364,7 +1382,7 @@ reserved_for(const struct reply *r, char *id, size_t len)
 static void
 test_containerd_name_reserved_adopts_the_holder(void)
 {
-	struct pod_opts		 o = { true, NULL, NULL, NULL };
+	struct pod_opts		 o = { true, NULL, NULL, NULL, 0 };
 	struct fixture		 f;
 	struct reply		 rr;
 	const struct rec	*run;
@@ -1406,7 +1424,7 @@ test_containerd_name_reserved_adopts_the_holder(void)
 static void
 test_crio_retry_in_progress_keeps_the_attempt(void)
 {
-	struct pod_opts	 o = { true, NULL, NULL, NULL };
+	struct pod_opts	 o = { true, NULL, NULL, NULL, 0 };
 	struct fixture	 f;
 	int		 i, bumped = 0;
 
@@ -1416,6 +1434,7 @@ test_crio_retry_in_progress_keeps_the_attempt(void)
 	/* the agent's own deadline passed; grpc-go's text for it */
 	expect_run(&f, 0, error_reply(CRI_DEADLINE_EXCEEDED,
 	    "context deadline exceeded"));
+	expect_lists(&f, no_sandboxes(), no_containers());	/* backing off */
 	expect_lists(&f, no_sandboxes(), no_containers());
 	expect_run(&f, 0, crio_name_reserved("context deadline exceeded"));
 	expect_lists(&f, no_sandboxes(), no_containers());
@@ -1423,8 +1442,16 @@ test_crio_retry_in_progress_keeps_the_attempt(void)
 	expect_run(&f, 0, sandbox_made(SB_ID));
 	expect_start(&f, SB_ID, 0, CT_ID);
 	peer_start(&f);
-	for (i = 0; i < 3; i++)
+	pass(&f);
+	/* a failed sandbox waits out its back-off: no call at all */
+	pass(&f);
+	ok(calls_of(&f, "RunPodSandbox", 0) == 1 &&
+	    pod_rt(&f)->retry_at_ms > 0,
+	    "crio_retry_in_progress: no retry before the back-off is over");
+	for (i = 0; i < 2; i++) {
+		backoffs_over(&f);
 		pass(&f);
+	}
 	for (i = 0; call_of(&f, "RunPodSandbox", 0, i) != NULL; i++)
 		bumped += call_of(&f, "RunPodSandbox", 0, i)->attempt != 0;
 	ok(i == 3 && bumped == 0,
@@ -1437,7 +1464,7 @@ test_crio_retry_in_progress_keeps_the_attempt(void)
 static void
 test_absent_image_is_pulled(void)
 {
-	struct pod_opts		 o = { true, NULL, NULL, NULL };
+	struct pod_opts		 o = { true, NULL, NULL, NULL, 0 };
 	struct fixture		 f;
 	const struct rec	*cc, *pi;
 	struct step		*s;
@@ -1466,7 +1493,7 @@ test_absent_image_is_pulled(void)
 static void
 test_absent_image_never_pulled(void)
 {
-	struct pod_opts	 o = { true, "Never", NULL, NULL };
+	struct pod_opts	 o = { true, "Never", NULL, NULL, 0 };
 	struct fixture	 f;
 
 	fixture_begin(&f, "absent_image_never", &o);
@@ -1492,7 +1519,7 @@ test_absent_image_never_pulled(void)
 static void
 sandbox_vanished(const char *name, bool crio)
 {
-	struct pod_opts	 o = { false, NULL, NULL, NULL };
+	struct pod_opts	 o = { false, NULL, NULL, NULL, 0 };
 	struct fixture	 f;
 
 	fixture_begin(&f, name, &o);
@@ -1533,7 +1560,7 @@ sandbox_vanished(const char *name, bool crio)
 static void
 test_crio_container_status_not_found_restarts(void)
 {
-	struct pod_opts	 o = { true, NULL, NULL, NULL };
+	struct pod_opts	 o = { true, NULL, NULL, NULL, 0 };
 	struct fixture	 f;
 
 	fixture_begin(&f, "crio_container_vanished", &o);
@@ -1564,7 +1591,7 @@ test_crio_container_status_not_found_restarts(void)
 static void
 replaced_pod(const char *name, bool crio)
 {
-	struct pod_opts	 o = { true, NULL, NULL, NULL };
+	struct pod_opts	 o = { true, NULL, NULL, NULL, 0 };
 	struct fixture	 f;
 
 	fixture_begin(&f, name, &o);
@@ -1609,7 +1636,7 @@ replaced_pod(const char *name, bool crio)
 static void
 test_crio_systemd_driver_gives_a_slice(void)
 {
-	struct pod_opts		 o = { true, NULL, NULL, NULL };
+	struct pod_opts		 o = { true, NULL, NULL, NULL, 0 };
 	struct fixture		 f;
 	const struct rec	*run;
 
@@ -1638,7 +1665,7 @@ test_crio_systemd_driver_gives_a_slice(void)
 static void
 test_notready_sandbox_made_anew_with_next_attempt(void)
 {
-	struct pod_opts	 o = { true, NULL, NULL, NULL };
+	struct pod_opts	 o = { true, NULL, NULL, NULL, 0 };
 	struct fixture	 f;
 
 	fixture_begin(&f, "notready_after_reboot", &o);
@@ -1658,11 +1685,149 @@ test_notready_sandbox_made_anew_with_next_attempt(void)
 	fixture_end(&f);
 }
 
+/*
+ * activeDeadlineSeconds counts from the pod's start, on the wall clock the
+ * CRI's created_at is on: an adopted sandbox made long ago is past it at
+ * once, and its running container is stopped.
+ */
+static void
+test_deadline_counts_from_an_adopted_sandboxs_start(void)
+{
+	struct pod_opts	 o = { true, NULL, NULL, NULL, 60 };
+	struct fixture	 f;
+
+	fixture_begin(&f, "deadline_of_an_adopted_pod", &o);
+	expect_crio_ready(&f);
+	expect_lists(&f, sandboxes(SB_ID, TEST_UID, 0,
+	    RUNTIME__V1__POD_SANDBOX_STATE__SANDBOX_READY), containers(CT_ID,
+	    SB_ID, 0, RUNTIME__V1__CONTAINER_STATE__CONTAINER_RUNNING));
+	expect(&f, "StopContainer", empty_ok())->want_id = CT_ID;
+	expect_lists(&f, sandboxes(SB_ID, TEST_UID, 0,
+	    RUNTIME__V1__POD_SANDBOX_STATE__SANDBOX_READY), containers(CT_ID,
+	    SB_ID, 0, RUNTIME__V1__CONTAINER_STATE__CONTAINER_EXITED));
+	peer_start(&f);
+	pass(&f);
+	pass(&f);
+	ok(pod_rt(&f)->phase == PHASE_FAILED && strstr(pod_rt(&f)->error,
+	    "DeadlineExceeded") != NULL && calls_of(&f, "StopContainer", 0) == 1,
+	    "deadline_of_an_adopted_pod: failed and stopped once (%s)",
+	    pod_rt(&f)->error);
+	fixture_end(&f);
+}
+
+/*
+ * A container the runtime made and could not start is removed, not left
+ * CREATED, and is made again only after the back-off: no call in between.
+ */
+static void
+test_a_failed_start_is_removed_and_retried_after_the_back_off(void)
+{
+	struct pod_opts	 o = { true, NULL, NULL, NULL, 0 };
+	struct fixture	 f;
+	struct step	*s;
+
+	fixture_begin(&f, "failed_start_backs_off", &o);
+	expect_crio_ready(&f);
+	expect_lists(&f, no_sandboxes(), no_containers());
+	expect_run(&f, 0, sandbox_made(SB_ID));
+	expect(&f, "ImageStatus", image_present());
+	s = expect(&f, "CreateContainer", container_made(CT_ID));
+	s->want_id = SB_ID;
+	expect(&f, "StartContainer", error_reply(CRI_UNKNOWN,
+	    "failed to start container: exec: \"/bin/web\": no such file"))->
+	    want_id = CT_ID;
+	expect(&f, "RemoveContainer", empty_ok())->want_id = CT_ID;
+	expect_lists(&f, sandboxes(SB_ID, TEST_UID, 0,
+	    RUNTIME__V1__POD_SANDBOX_STATE__SANDBOX_READY), no_containers());
+	expect_lists(&f, sandboxes(SB_ID, TEST_UID, 0,
+	    RUNTIME__V1__POD_SANDBOX_STATE__SANDBOX_READY), no_containers());
+	expect_start(&f, SB_ID, 0, CT_ID2);
+	peer_start(&f);
+	pass(&f);
+	pass(&f);
+	ok(calls_of(&f, "CreateContainer", 2) == 0 &&
+	    strstr(pod_rt(&f)->error, "no such file") != NULL,
+	    "failed_start_backs_off: no new container before the back-off, "
+	    "the error stays (%s)", pod_rt(&f)->error);
+	backoffs_over(&f);
+	pass(&f);
+	ok(pod_rt(&f)->ctrs[0].state ==
+	    RUNTIME__V1__CONTAINER_STATE__CONTAINER_RUNNING &&
+	    pod_rt(&f)->error[0] == '\0',
+	    "failed_start_backs_off: made and started after it (%s)",
+	    pod_rt(&f)->error);
+	fixture_end(&f);
+}
+
+/*
+ * A container left CREATED (the agent stopped between create and start)
+ * is removed and made anew with the next attempt, as the kubelet does.
+ */
+static void
+test_a_container_left_created_is_made_anew(void)
+{
+	struct pod_opts	 o = { true, NULL, NULL, NULL, 0 };
+	struct fixture	 f;
+
+	fixture_begin(&f, "left_created", &o);
+	expect_crio_ready(&f);
+	expect_lists(&f, sandboxes(SB_ID, TEST_UID, 0,
+	    RUNTIME__V1__POD_SANDBOX_STATE__SANDBOX_READY), containers(CT_ID,
+	    SB_ID, 0, RUNTIME__V1__CONTAINER_STATE__CONTAINER_CREATED));
+	expect(&f, "RemoveContainer", empty_ok())->want_id = CT_ID;
+	expect_start(&f, SB_ID, 1, CT_ID2);
+	peer_start(&f);
+	pass(&f);
+	ok(strcmp(pod_rt(&f)->ctrs[0].id, CT_ID2) == 0 &&
+	    pod_rt(&f)->ctrs[0].attempt == 1,
+	    "left_created: removed, and attempt 1 runs (%.12s)",
+	    pod_rt(&f)->ctrs[0].id);
+	fixture_end(&f);
+}
+
+/*
+ * A bridge pod's sandbox made anew has a new address: the pod's IP (its
+ * env, /etc/hosts, the status) is the new sandbox's, not the old one's.
+ */
+static void
+test_a_new_sandbox_gives_the_pod_its_new_ip(void)
+{
+	struct pod_opts	 o = { false, NULL, NULL, NULL, 0 };
+	struct fixture	 f;
+
+	fixture_begin(&f, "new_sandbox_new_ip", &o);
+	expect_crio_ready(&f);
+	expect_lists(&f, sandboxes(SB_ID, TEST_UID, 0,
+	    RUNTIME__V1__POD_SANDBOX_STATE__SANDBOX_READY), containers(CT_ID,
+	    SB_ID, 0, RUNTIME__V1__CONTAINER_STATE__CONTAINER_RUNNING));
+	expect(&f, "PodSandboxStatus", sandbox_ip(SB_ID, "10.88.0.5"))->
+	    want_id = SB_ID;
+	expect_lists(&f, sandboxes(SB_ID, TEST_UID, 0,
+	    RUNTIME__V1__POD_SANDBOX_STATE__SANDBOX_NOTREADY), containers(CT_ID,
+	    SB_ID, 0, RUNTIME__V1__CONTAINER_STATE__CONTAINER_EXITED));
+	expect(&f, "StopPodSandbox", empty_ok())->want_id = SB_ID;
+	expect(&f, "RemoveContainer", empty_ok())->want_id = CT_ID;
+	expect(&f, "RemovePodSandbox", empty_ok())->want_id = SB_ID;
+	expect_run(&f, 1, sandbox_made(SB_ID2));
+	expect(&f, "PodSandboxStatus", sandbox_ip(SB_ID2, "10.88.0.9"))->
+	    want_id = SB_ID2;
+	expect_start(&f, SB_ID2, 0, CT_ID2);
+	peer_start(&f);
+	pass(&f);
+	ok(strcmp(pod_rt(&f)->pod_ip, "10.88.0.5") == 0,
+	    "new_sandbox_new_ip: the adopted sandbox's IP (%s)",
+	    pod_rt(&f)->pod_ip);
+	pass(&f);
+	ok(strcmp(pod_rt(&f)->pod_ip, "10.88.0.9") == 0,
+	    "new_sandbox_new_ip: the new sandbox's IP (%s)", pod_rt(&f)->pod_ip);
+	fixture_end(&f);
+}
+
 /* RuntimeReady false: nothing is listed or made; the pod says why. */
 static void
 test_runtime_not_ready_does_nothing(void)
 {
-	struct pod_opts	 o = { true, NULL, NULL, NULL };
+	struct pod_opts	 o = { true, NULL, NULL, NULL, 0 };
 	struct fixture	 f;
 	const char	*st;
 
@@ -1725,6 +1890,10 @@ main(int argc, char **argv)
 	test_crio_systemd_driver_gives_a_slice();
 	test_notready_sandbox_made_anew_with_next_attempt();
 	test_runtime_not_ready_does_nothing();
+	test_deadline_counts_from_an_adopted_sandboxs_start();
+	test_a_failed_start_is_removed_and_retried_after_the_back_off();
+	test_a_container_left_created_is_made_anew();
+	test_a_new_sandbox_gives_the_pod_its_new_ip();
 	(void)nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 	printf("1..%d\n", ntest);
 	return nfail > 0;
