@@ -148,6 +148,7 @@ struct agent {
 	char		 host_ip[64];	/* status.hostIP */
 	struct reconciler *rc;
 	struct audit	*audit;
+	uint64_t	 source_errors;	/* reported since start, for metrics */
 	struct policy	*policy;	/* the node policy, compiled */
 	bool		 policy_dry_run;
 	bool		 all_ready_seen;

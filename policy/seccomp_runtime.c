@@ -40,7 +40,8 @@ const struct sandbox_syscall policy_runtime_syscalls[] = {
 	    "FD_CLOEXEC"),
 	SC_ALLOW("getdents64", "list state and emptyDir directories"),
 	SC_ALLOW("mkdirat", "state, pod log and emptyDir directories"),
-	SC_ALLOW("unlinkat", "remove state files and emptyDir contents"),
+	SC_ALLOW("unlinkat", "remove state files, emptyDir contents and "
+	    "removed containers' logs"),
 	SC_ALLOW("renameat", "replace a state file atomically"),
 	SC_ALLOW("renameat2", "glibc's renameat on some architectures"),
 	SC_ALLOW("mkdir", "glibc's mkdir() where the architecture has it"),

@@ -233,6 +233,7 @@ admit_source_error(struct agent *a, enum chan_kind k, const char *key,
 {
 	char origin[PATH_MAX + 256];
 
+	a->source_errors++;
 	origin_of(a, k, key, origin, sizeof(origin));
 	record(a, AUDIT_SOURCE_ERROR, k, origin, sha256, own, NULL, NULL, NULL,
 	    message);

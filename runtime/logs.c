@@ -3,6 +3,8 @@
  * in <podLogsDir>/../containers/<pod>_<namespace>_<container>-<id>.log
  * (what log shippers read), and rotation by size through
  * ReopenContainerLog, keeping containerLogMaxFiles files a container.
+ * A removed container's log files go with it, and a removed pod's log
+ * directory with the pod, so a crash loop does not fill the disk.
  */
 #include <sys/stat.h>
 
@@ -137,4 +139,70 @@ logs_rotate(struct cri *cri, struct cri_call *call, const struct agent *a,
 	}
 	prune(dir, attempt, a->cfg.containerlogmaxfiles - 1);
 	return 1;
+}
+
+/*
+ * One component of a log path, read back from the runtime's labels: the
+ * agent set them, but nothing the runtime lists may climb out of
+ * podLogsDir.
+ */
+static bool
+plain(const char *s)
+{
+	return s != NULL && s[0] != '\0' && strcmp(s, ".") != 0 &&
+	    strcmp(s, "..") != 0 && strchr(s, '/') == NULL;
+}
+
+/* <ns>_<pod>_<uid>, the pod's directory below podLogsDir. */
+static int
+pod_logs_name(const char *ns, const char *pod, const char *uid, char *buf,
+    size_t len)
+{
+	int n;
+
+	if (!plain(ns) || !plain(pod) || !plain(uid))
+		return -1;
+	n = snprintf(buf, len, "%s_%s_%s", ns, pod, uid);
+	return n < 0 || (size_t)n >= len ? -1 : 0;
+}
+
+/* A removed container's <attempt>.log and its rotated files. */
+void
+logs_remove_container(const struct agent *a, const char *ns, const char *pod,
+    const char *uid, const char *ctr, uint32_t attempt)
+{
+	char	name[PATH_MAX], dir[PATH_MAX], path[PATH_MAX + 16];
+
+	if (!plain(ctr) || pod_logs_name(ns, pod, uid, name, sizeof(name)) ==
+	    -1 || snprintf(dir, sizeof(dir), "%s/%s/%s", a->cfg.podlogsdir,
+	    name, ctr) >= (int)sizeof(dir))
+		return;
+	snprintf(path, sizeof(path), "%s/%u.log", dir, attempt);
+	if (unlink(path) == -1 && errno != ENOENT)
+		log_warn("%s", path);
+	prune(dir, attempt, 0);
+	/* the container's last file: its directory goes too (unlinkat: the
+	 * seccomp allowlist has no rmdir) */
+	if (unlinkat(AT_FDCWD, dir, AT_REMOVEDIR) == -1 &&
+	    errno != ENOTEMPTY && errno != ENOENT)
+		log_warn("%s", dir);
+}
+
+/* A removed pod's log directory, whatever is left in it. */
+void
+logs_remove_pod(const struct agent *a, const char *ns, const char *pod,
+    const char *uid)
+{
+	char	name[PATH_MAX];
+	int	dfd;
+
+	if (pod_logs_name(ns, pod, uid, name, sizeof(name)) == -1)
+		return;
+	if ((dfd = open(a->cfg.podlogsdir, O_RDONLY | O_DIRECTORY |
+	    O_CLOEXEC)) == -1) {
+		log_warn("%s", a->cfg.podlogsdir);
+		return;
+	}
+	remove_beneath(dfd, name);
+	close(dfd);
 }

@@ -377,7 +377,7 @@ clabel(const Runtime__V1__Container *c, const char *key)
 	return NULL;
 }
 
-/* Removes a container and its link in the containers log directory. */
+/* Removes a container, its log files and their link. */
 static void
 remove_container(struct pass *p, const Runtime__V1__Container *c)
 {
@@ -390,6 +390,10 @@ remove_container(struct pass *p, const Runtime__V1__Container *c)
 	logs_unlink(p->a, clabel(c, LABEL_POD_NAME),
 	    clabel(c, LABEL_POD_NAMESPACE), clabel(c, LABEL_CONTAINER_NAME),
 	    c->id);
+	if (c->metadata != NULL)
+		logs_remove_container(p->a, clabel(c, LABEL_POD_NAMESPACE),
+		    clabel(c, LABEL_POD_NAME), clabel(c, LABEL_POD_UID),
+		    clabel(c, LABEL_CONTAINER_NAME), c->metadata->attempt);
 }
 
 /* Stops every container of a sandbox, then the sandbox, then removes all. */
@@ -991,12 +995,36 @@ sync_container(struct pass *p, struct pod_rt *rt, size_t i,
 	return false;
 }
 
-/* Removes exited containers that are not the newest of their name. */
+/* The newest exited container of a name in the sandbox, by attempt. */
+static const Runtime__V1__Container *
+newest_exited(const struct pass *p, const char *sandbox, const char *name)
+{
+	Runtime__V1__Container		**cts;
+	const Runtime__V1__Container	*best = NULL, *c;
+	size_t				 i, n;
+
+	cts = containers_of(p, sandbox, &n);
+	for (i = 0; i < n; i++) {
+		c = cts[i];
+		if (c->metadata == NULL || strcmp(c->metadata->name, name) != 0 ||
+		    c->state != RUNTIME__V1__CONTAINER_STATE__CONTAINER_EXITED)
+			continue;
+		if (best == NULL || c->metadata->attempt > best->metadata->attempt)
+			best = c;
+	}
+	return best;
+}
+
+/*
+ * The kubelet's container GC (MaxPerPodContainer 1): of each container's
+ * exited ones, the newest stays, with its log, for `crictl logs` of the
+ * attempt before; the older ones go, logs and all.
+ */
 static void
 collect_garbage(struct pass *p, const struct pod_rt *rt)
 {
 	Runtime__V1__Container		**cts;
-	const Runtime__V1__Container	*c, *l;
+	const Runtime__V1__Container	*c;
 	size_t				 i, n;
 
 	cts = containers_of(p, rt->sandbox_id, &n);
@@ -1005,8 +1033,7 @@ collect_garbage(struct pass *p, const struct pod_rt *rt)
 		if (c->state != RUNTIME__V1__CONTAINER_STATE__CONTAINER_EXITED ||
 		    c->metadata == NULL)
 			continue;
-		l = latest(p, rt->sandbox_id, c->metadata->name);
-		if (l == NULL || l == c)
+		if (newest_exited(p, rt->sandbox_id, c->metadata->name) == c)
 			continue;
 		remove_container(p, c);
 	}
@@ -1375,7 +1402,36 @@ remove_undesired(struct pass *p)
 		else
 			continue;
 		volumes_remove(p->a, uid);
+		logs_remove_pod(p->a, ns, name, uid);
 	}
+}
+
+/* A pod directory stays while its UID is wanted or has a sandbox. */
+static bool
+uid_in_use(const char *uid, void *arg)
+{
+	const struct pass	*p = arg;
+	size_t			 n;
+
+	if (desired_by_uid(p->a, uid) != NULL)
+		return true;
+	(void)keyed_run(p->act.sb_by_uid, p->act.nsb, uid, &n);
+	return n > 0;
+}
+
+/*
+ * Volumes no removal accounted for: a pod that went while the agent was
+ * away, or whose sandbox was never made. Only once every source has
+ * given its view, as with the pods themselves.
+ */
+static void
+sweep(struct pass *p)
+{
+	if (!all_sources_ready(p->a) || (p->rc->swept_ms != 0 &&
+	    p->now - p->rc->swept_ms < SWEEP_PERIOD_MS))
+		return;
+	p->rc->swept_ms = p->now;
+	volumes_sweep(p->a, uid_in_use, p);
 }
 
 static void
@@ -1463,6 +1519,7 @@ reconcile_tick(struct agent *a)
 		if (list_actual(&p) == -1)
 			goto out;
 	}
+	sweep(&p);
 	/* one pod's configs at a time: the peak is one pod, not all of them */
 	for (i = 0; i < a->desired.n; i++) {
 		if (admitted(&a->desired.pods[i]))

@@ -30,6 +30,7 @@
 #define BACKOFF_MAX_MS		300000
 #define BACKOFF_RESET_MS	600000	/* ten minutes running resets it */
 #define CREATED_STALE_MS	30000	/* a container created, never started */
+#define SWEEP_PERIOD_MS		60000	/* leftover pod volumes looked for */
 #define CRI_LIST_TIMEOUT_MS	10000
 #define CRI_CREATE_TIMEOUT_MS	240000	/* CRI-O waits on "name is reserved" */
 #define CRI_SHORT_TIMEOUT_MS	30000
@@ -129,7 +130,7 @@ struct reconciler {
 	uint64_t	 restarts_total;
 	uint64_t	 passes;
 	uint64_t	 pass_us_total;	/* wall time inside passes */
-	uint64_t	 source_errors;
+	int64_t		 swept_ms;	/* the last sweep of leftover volumes */
 };
 
 /* podconfig.c */
@@ -182,6 +183,9 @@ int	volumes_mounts(struct arena *, const struct agent *,
 	    const char *pod_ip, Runtime__V1__Mount ***, size_t *, char *err,
 	    size_t errlen);
 void	volumes_remove(const struct agent *, const char *uid);
+void	remove_beneath(int dfd, const char *name);
+void	volumes_sweep(const struct agent *, bool (*keep)(const char *uid,
+	    void *), void *);
 #define USAGE_CHECK_MS	10000	/* emptyDir use, looked at (the kubelet's
 				   housekeeping period) */
 const Spd__Volume *volumes_over_limit(const struct agent *,
@@ -196,6 +200,10 @@ void	logs_link(const struct agent *, const char *pod, const char *ns,
 	    const char *ctr, const char *id, const char *target);
 void	logs_unlink(const struct agent *, const char *pod, const char *ns,
 	    const char *ctr, const char *id);
+void	logs_remove_container(const struct agent *, const char *ns,
+	    const char *pod, const char *uid, const char *ctr, uint32_t attempt);
+void	logs_remove_pod(const struct agent *, const char *ns, const char *pod,
+	    const char *uid);
 int	logs_rotate(struct cri *, struct cri_call *, const struct agent *,
 	    const char *dir, uint32_t attempt, const char *id);
 

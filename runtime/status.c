@@ -227,7 +227,7 @@ metrics(struct buf *b, const struct agent *a, struct reconciler *rc)
 	    "since the agent started.\n"
 	    "# TYPE staticpodd_source_errors_total counter\n"
 	    "staticpodd_source_errors_total %llu\n",
-	    (unsigned long long)rc->source_errors);
+	    (unsigned long long)a->source_errors);
 	put(b, "# HELP staticpodd_runtime_ready The CRI runtime is ready.\n"
 	    "# TYPE staticpodd_runtime_ready gauge\n"
 	    "staticpodd_runtime_ready %d\n", rc->ready ? 1 : 0);

@@ -28,6 +28,7 @@
 #include "reconcile.h"
 
 #define EMPTYDIR_MODE	0777	/* any container user may write, as upstream */
+#define SWEEP_MAX	1024	/* leftovers removed in one sweep */
 #define HOSTS_MAX	(64 * 1024)
 #define RM_DEPTH_MAX	64
 #define DU_DEPTH_MAX	64	/* deeper than this is over any sizeLimit */
@@ -564,6 +565,13 @@ rm_tree(int dfd, const char *name, int depth)
 		log_warn("remove %s", name);
 }
 
+/* rm -rf of name below dfd, links not followed; for the pods' logs too. */
+void
+remove_beneath(int dfd, const char *name)
+{
+	rm_tree(dfd, name, 0);
+}
+
 void
 volumes_remove(const struct agent *a, const char *uid)
 {
@@ -581,6 +589,59 @@ volumes_remove(const struct agent *a, const char *uid)
 		return;
 	rm_tree(dfd, uid, 0);
 	close(dfd);
+}
+
+/* The agent's UIDs only: anything else in the directory is not its own. */
+static bool
+is_uid(const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < POD_UID_LEN; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' &&
+		    s[i] <= 'f')))
+			return false;
+	return s[POD_UID_LEN] == '\0';
+}
+
+/* Removes what dir holds for a UID keep() does not keep. */
+static void
+sweep_dir(const char *dir, bool (*keep)(const char *, void *), void *arg)
+{
+	struct dirent	*de;
+	DIR		*d;
+	char		*names[SWEEP_MAX];
+	size_t		 n = 0, i;
+
+	if ((d = opendir(dir)) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL && n < SWEEP_MAX)
+		if (is_uid(de->d_name) && !keep(de->d_name, arg) &&
+		    (names[n] = strdup(de->d_name)) != NULL)
+			n++;
+	for (i = 0; i < n; i++) {
+		log_info("%s/%s: no pod of that UID is wanted or runs; "
+		    "removed", dir, names[i]);
+		rm_tree(dirfd(d), names[i], 0);
+		free(names[i]);
+	}
+	closedir(d);
+}
+
+/*
+ * The volumes of pods that went while the agent was away, or whose
+ * sandbox was never made: what a removal did not find to remove.
+ */
+void
+volumes_sweep(const struct agent *a, bool (*keep)(const char *uid, void *),
+    void *arg)
+{
+	char dir[PATH_MAX];
+
+	snprintf(dir, sizeof(dir), "%s/pods", a->cfg.statedir);
+	sweep_dir(dir, keep, arg);
+	if (a->cfg.memoryvolumedir != NULL)
+		sweep_dir(a->cfg.memoryvolumedir, keep, arg);
 }
 
 /*

@@ -145,6 +145,14 @@ r1=$?
 sleep 2.5
 [ $r1 -eq 0 ] && [ "$(count "directory fetcher: a.yaml:")" -eq 1 ] && ! grep -q "a-node1 .* is no longer desired" <(tail -n +"$(grep -n "a.yaml:4:1" "$log" | head -1 | cut -d: -f1)" "$log")
 ok dir_keeps_the_last_good_pod_and_reports_once $? "$(cat "$log")"
+# the refusals above and this error are counted for node_exporter
+for i in $(seq 50); do
+	v=$(awk '/^staticpodd_source_errors_total /{print $2}' "$tmp/run/metrics.prom" 2>/dev/null)
+	[ "${v:-0}" -ge 5 ] && break
+	sleep 0.2
+done
+[ "${v:-0}" -ge 5 ]
+ok dir_source_errors_are_counted_in_the_metrics $? "$(cat "$tmp/run/metrics.prom" 2>&1)"
 put a.yaml a
 wait_for "pod default/a-node1 .* desired from directory a.yaml" 4
 ok dir_a_fixed_file_is_picked_up_again $? "$(cat "$log")"

@@ -156,6 +156,19 @@ link="$SPD_DIR/containers/host-node1_default_sleep-$id.log"
 [ -L "$link" ] && [ "$(readlink "$link")" = "$SPD_DIR/logs/default_host-node1_$(pod host | jq -r .uid)/sleep/0.log" ]
 ok lifecycle_links_each_container_log_in_the_containers_directory $? "$(ls -l "$SPD_DIR/containers" 2>&1)"
 
+# what operators read: the status command (table and JSON) and the
+# textfile collector's metrics
+table=$("$staticpodd" status --run-dir "$SPD_DIR/run" 2>&1)
+json=$("$staticpodd" status -o json --run-dir "$SPD_DIR/run" 2>&1)
+grep -q "default/host-node1 .*Running" <<<"$table" &&
+	[ "$(jq -r '.pods[] | select(.pod == "default/host-node1") | .containers[0].state' <<<"$json")" = running ]
+ok lifecycle_status_shows_the_pod_as_a_table_and_as_json $? "$table"
+metrics=$(cat "$SPD_DIR/run/metrics.prom" 2>&1)
+grep -Eq '^staticpodd_pods\{phase="Running"\} [1-9]' <<<"$metrics" &&
+	grep -q '^staticpodd_runtime_ready 1$' <<<"$metrics" &&
+	grep -q '^staticpodd_source_errors_total 0$' <<<"$metrics"
+ok lifecycle_metrics_count_the_running_pods $? "$metrics"
+
 # restart of the agent: adopted, same container IDs, no restarts; the
 # status goes with the agent, so the one waited for is the new agent's
 before=$(ctr_id host sleep)
@@ -185,6 +198,13 @@ r=$?
 t1=$(date +%s)
 [ $r -eq 0 ] && [ $((t1 - t0)) -ge 9 ]
 ok lifecycle_the_second_restart_waits_for_the_backoff $? "restarted after $((t1 - t0)) s: $(pod host)"
+# the kubelet's container GC: the newest exited attempt stays, with its
+# log, for the logs of the attempt before; the older one goes, log and all
+logdir=$SPD_DIR/logs/default_host-node1_$(pod host | jq -r .uid)/sleep
+for i in $(seq 50); do [ -e "$logdir/0.log" ] || break; sleep 0.2; done
+[ ! -e "$logdir/0.log" ] && [ -e "$logdir/1.log" ] && [ -e "$logdir/2.log" ] &&
+	[ -z "$(find "$SPD_DIR/containers" -xtype l)" ]
+ok lifecycle_old_attempts_are_collected_with_their_logs $? "$(ls "$logdir"); $(ls -l "$SPD_DIR/containers")"
 
 # a sandbox that is no longer ready (its pause process gone, as after a
 # reboot) is removed and made anew with the next attempt
@@ -258,7 +278,9 @@ EOF
 wait_status '.pods[] | select(.pod == "default/never-node1") | .error | test("ErrImageNeverPull")'
 ok lifecycle_a_missing_image_with_never_is_an_error_not_a_pull $? "$(pod never)"
 
-# removal stops and removes the pod and its sandbox
+# removal stops and removes the pod and its sandbox, and its logs
+pulllogs=$SPD_DIR/logs/default_pull-node1_$(pod pull | jq -r .uid)
+[ -d "$pulllogs" ] || echo "# $pulllogs is not there before the removal" >&2
 rm "$M/pull.yaml" "$M/never.yaml"
 sb=$(pod pull | jq -r .sandbox)
 wait_status '[.pods[] | select(.pod == "default/pull-node1")] | length == 0'
@@ -266,7 +288,8 @@ r=$?
 sleep 3
 ctr -a "$SPD_CRI_SOCKET" -n k8s.io containers ls -q 2>/dev/null | grep -q "^$sb"
 gone=$?
-[ $r -eq 0 ] && [ $gone -ne 0 ] && grep -q '"decision":"removed".*"pod":"default/pull-node1"' "$AUDIT"
+[ $r -eq 0 ] && [ $gone -ne 0 ] && grep -q '"decision":"removed".*"pod":"default/pull-node1"' "$AUDIT" &&
+	[ ! -e "$pulllogs" ]
 ok lifecycle_a_removed_manifest_stops_and_removes_its_pod $? "sandbox $sb; $(tail -3 "$AUDIT")"
 
 # a chatty container's log is rotated by size, keeping MaxFiles files

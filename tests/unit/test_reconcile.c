@@ -380,9 +380,10 @@ no_sandboxes(void)
 	return sandboxes(NULL, NULL, 0, 0);
 }
 
-/* A ListContainers reply of one container "web", or none. */
+/* A ListContainers reply of one container "web" of pod uid, or none. */
 static struct reply
-containers(const char *id, const char *sandbox, uint32_t attempt, int state)
+pod_containers(const char *id, const char *sandbox, const char *uid,
+    uint32_t attempt, int state)
 {
 	Runtime__V1__ListContainersResponse r =
 	    RUNTIME__V1__LIST_CONTAINERS_RESPONSE__INIT;
@@ -390,7 +391,15 @@ containers(const char *id, const char *sandbox, uint32_t attempt, int state)
 	Runtime__V1__Container		*items[1] = { &c };
 	Runtime__V1__ContainerMetadata	 md =
 	    RUNTIME__V1__CONTAINER_METADATA__INIT;
-	Runtime__V1__Container__LabelsEntry l[2], *lp[2];
+	Runtime__V1__Container__LabelsEntry l[5], *lp[5];
+	const char *const kv[5][2] = {
+		{ LABEL_CONTAINER_NAME, "web" },
+		{ LABEL_MANAGED, "true" },
+		{ LABEL_POD_NAME, "web-node1" },
+		{ LABEL_POD_NAMESPACE, "default" },
+		{ LABEL_POD_UID, uid },
+	};
+	size_t i;
 
 	if (id == NULL)
 		return packed(&r.base);
@@ -401,19 +410,23 @@ containers(const char *id, const char *sandbox, uint32_t attempt, int state)
 	c.metadata = &md;
 	c.state = (Runtime__V1__ContainerState)state;
 	c.image_ref = (char *)IMAGE_ID;
-	runtime__v1__container__labels_entry__init(&l[0]);
-	runtime__v1__container__labels_entry__init(&l[1]);
-	l[0].key = (char *)LABEL_CONTAINER_NAME;
-	l[0].value = (char *)"web";
-	l[1].key = (char *)LABEL_MANAGED;
-	l[1].value = (char *)"true";
-	lp[0] = &l[0];
-	lp[1] = &l[1];
+	for (i = 0; i < 5; i++) {
+		runtime__v1__container__labels_entry__init(&l[i]);
+		l[i].key = (char *)(uintptr_t)kv[i][0];
+		l[i].value = (char *)(uintptr_t)kv[i][1];
+		lp[i] = &l[i];
+	}
 	c.labels = lp;
-	c.n_labels = 2;
+	c.n_labels = 5;
 	r.containers = items;
 	r.n_containers = 1;
 	return packed(&r.base);
+}
+
+static struct reply
+containers(const char *id, const char *sandbox, uint32_t attempt, int state)
+{
+	return pod_containers(id, sandbox, TEST_UID, attempt, state);
 }
 
 static struct reply
@@ -1593,6 +1606,8 @@ replaced_pod(const char *name, bool crio)
 {
 	struct pod_opts	 o = { true, NULL, NULL, NULL, 0 };
 	struct fixture	 f;
+	char		 logdir[PATH_MAX], logfile[PATH_MAX + 16];
+	char		 link[PATH_MAX + 128], tmp[PATH_MAX + 16];
 
 	fixture_begin(&f, name, &o);
 	if (crio)
@@ -1601,7 +1616,7 @@ replaced_pod(const char *name, bool crio)
 		expect_containerd_ready(&f);
 	expect(&f, "ListPodSandbox", sandboxes(SB_ID, OLD_UID, 0,
 	    RUNTIME__V1__POD_SANDBOX_STATE__SANDBOX_READY));
-	expect(&f, "ListContainers", containers(CT_ID, SB_ID, 0,
+	expect(&f, "ListContainers", pod_containers(CT_ID, SB_ID, OLD_UID, 0,
 	    RUNTIME__V1__CONTAINER_STATE__CONTAINER_RUNNING));
 	expect(&f, "StopContainer", crio ? empty_ok() :
 	    recorded("containerd-stop-container-not-found.bin"))->want_id =
@@ -1619,12 +1634,28 @@ replaced_pod(const char *name, bool crio)
 	expect(&f, "ListContainers", no_containers());
 	expect_run(&f, 0, sandbox_made(SB_ID2));
 	expect_start(&f, SB_ID2, 0, CT_ID2);
+	snprintf(logdir, sizeof(logdir), "%s/default_web-node1_%s",
+	    f.a.cfg.podlogsdir, OLD_UID);
+	snprintf(logfile, sizeof(logfile), "%s/web/0.log", logdir);
+	snprintf(link, sizeof(link), "%s/log/containers/"
+	    "web-node1_default_web-%s.log", f.dir, CT_ID);
+	free(sub(&f, "log/pods/keep"));	/* no pod's: left alone */
+	snprintf(tmp, sizeof(tmp), "%s/web", logdir);
+	if (mkdir_p(tmp, 0755) == -1 ||
+	    close(open(logfile, O_WRONLY | O_CREAT | O_CLOEXEC, 0644)) == -1 ||
+	    symlink(logfile, link) == -1)
+		diag("setting up the old pod's logs: %s", strerror(errno));
 	peer_start(&f);
 	pass(&f);
 	ok(pod_rt(&f)->error[0] == '\0' &&
 	    strcmp(pod_rt(&f)->sandbox_id, SB_ID2) == 0,
 	    "%s: unknown IDs in stops and removes do not stall the new pod",
 	    name);
+	snprintf(tmp, sizeof(tmp), "%s/keep", f.a.cfg.podlogsdir);
+	ok(access(logdir, F_OK) == -1 && errno == ENOENT &&
+	    access(link, F_OK) == -1 && access(tmp, F_OK) == 0,
+	    "%s: the old pod's log directory and link go with it, nothing "
+	    "else", name);
 	fixture_end(&f);
 }
 
@@ -1823,6 +1854,40 @@ test_a_new_sandbox_gives_the_pod_its_new_ip(void)
 	fixture_end(&f);
 }
 
+/*
+ * Volumes no removal accounted for (a pod gone while the agent was away)
+ * are swept once every source has given its view; the wanted pod's stay,
+ * and so does anything in the directory that is not a pod UID.
+ */
+static void
+test_leftover_volumes_are_swept(void)
+{
+	struct pod_opts	 o = { true, NULL, NULL, NULL, 0 };
+	struct fixture	 f;
+	char		 gone[PATH_MAX], kept[PATH_MAX], other[PATH_MAX];
+
+	fixture_begin(&f, "leftover_volumes", &o);
+	expect_crio_ready(&f);
+	expect_lists(&f, sandboxes(SB_ID, TEST_UID, 0,
+	    RUNTIME__V1__POD_SANDBOX_STATE__SANDBOX_READY), containers(CT_ID,
+	    SB_ID, 0, RUNTIME__V1__CONTAINER_STATE__CONTAINER_RUNNING));
+	snprintf(gone, sizeof(gone), "%s/pods/%s/volumes/cache",
+	    f.a.cfg.statedir, OLD_UID);
+	snprintf(kept, sizeof(kept), "%s/pods/%s/volumes/www",
+	    f.a.cfg.statedir, TEST_UID);
+	snprintf(other, sizeof(other), "%s/pods/lost+found", f.a.cfg.statedir);
+	if (mkdir_p(gone, 0755) == -1 || mkdir_p(kept, 0755) == -1 ||
+	    mkdir_p(other, 0755) == -1)
+		diag("setting up the volumes: %s", strerror(errno));
+	snprintf(gone, sizeof(gone), "%s/pods/%s", f.a.cfg.statedir, OLD_UID);
+	peer_start(&f);
+	pass(&f);
+	ok(access(gone, F_OK) == -1 && access(kept, F_OK) == 0 &&
+	    access(other, F_OK) == 0,
+	    "leftover_volumes: the gone pod's are removed, nothing else");
+	fixture_end(&f);
+}
+
 /* RuntimeReady false: nothing is listed or made; the pod says why. */
 static void
 test_runtime_not_ready_does_nothing(void)
@@ -1894,6 +1959,7 @@ main(int argc, char **argv)
 	test_a_failed_start_is_removed_and_retried_after_the_back_off();
 	test_a_container_left_created_is_made_anew();
 	test_a_new_sandbox_gives_the_pod_its_new_ip();
+	test_leftover_volumes_are_swept();
 	(void)nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 	printf("1..%d\n", ntest);
 	return nfail > 0;
