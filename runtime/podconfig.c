@@ -141,11 +141,36 @@ profile(struct arena *a, const Spd__SeccompProfile *sc,
 }
 
 static Runtime__V1__NamespaceOption *
-namespaces(struct arena *a, const Spd__PodSpec *s)
+namespaces(struct arena *a, const Spd__PodSpec *s, uint32_t userns_first)
 {
-	Runtime__V1__NamespaceOption *ns = alloc(a, sizeof(*ns));
+	Runtime__V1__NamespaceOption	*ns = alloc(a, sizeof(*ns));
+	Runtime__V1__UserNamespace	*u = alloc(a, sizeof(*u));
+	Runtime__V1__IDMapping		*m = alloc(a, sizeof(*m));
+	Runtime__V1__IDMapping		**ms = alloc(a, sizeof(*ms));
 
 	runtime__v1__namespace_option__init(ns);
+	/*
+	 * The user namespace is always said, as the kubelet says it: the
+	 * node's, or (hostUsers: false) the pod's own range, the same for
+	 * the sandbox and each of its containers.
+	 */
+	runtime__v1__user_namespace__init(u);
+	u->mode = RUNTIME__V1__NAMESPACE_MODE__NODE;
+	if (s->has_hostusers && !s->hostusers) {
+		if (userns_first == 0)
+			fatalx("podconfig: hostUsers false without a range");
+		runtime__v1__idmapping__init(m);
+		m->host_id = userns_first;
+		m->container_id = 0;
+		m->length = USERNS_LENGTH;
+		ms[0] = m;
+		u->mode = RUNTIME__V1__NAMESPACE_MODE__POD;
+		u->uids = ms;
+		u->n_uids = 1;
+		u->gids = ms;
+		u->n_gids = 1;
+	}
+	ns->userns_options = u;
 	ns->network = s->hostnetwork ? RUNTIME__V1__NAMESPACE_MODE__NODE :
 	    RUNTIME__V1__NAMESPACE_MODE__POD;
 	if (s->hostpid)
@@ -307,7 +332,7 @@ podconfig_sandbox(struct arena *a, const struct agent *ag,
 	lx->sysctls = (Runtime__V1__LinuxPodSandboxConfig__SysctlsEntry **)
 	    kv_build(a, &runtime__v1__linux_pod_sandbox_config__sysctls_entry__descriptor,
 	    &sysctls, &lx->n_sysctls);
-	sc->namespace_options = namespaces(a, s);
+	sc->namespace_options = namespaces(a, s, pc->userns_first);
 	sc->privileged = any_privileged(s);
 	if (psc != NULL && psc->has_runasuser)
 		sc->run_as_user = int64_value(a, psc->runasuser);
@@ -366,7 +391,7 @@ resources(struct arena *a, const Spd__Container *ct)
 
 static Runtime__V1__LinuxContainerSecurityContext *
 security(struct arena *a, const struct agent *ag, const Spd__PodSpec *s,
-    const Spd__Container *ct)
+    const Spd__Container *ct, uint32_t userns_first)
 {
 	const Spd__SecurityContext		*sc = ct->securitycontext;
 	const Spd__PodSecurityContext		*psc = s->securitycontext;
@@ -375,7 +400,7 @@ security(struct arena *a, const struct agent *ag, const Spd__PodSpec *s,
 	bool					 unmasked;
 
 	runtime__v1__linux_container_security_context__init(c);
-	c->namespace_options = namespaces(a, s);
+	c->namespace_options = namespaces(a, s, userns_first);
 	if (sc != NULL && sc->capabilities != NULL) {
 		caps = alloc(a, sizeof(*caps));
 		runtime__v1__capability__init(caps);
@@ -510,7 +535,7 @@ podconfig_container(struct arena *a, const struct agent *ag,
 	c->stdin_once = ct->stdinonce;
 	c->tty = ct->tty;
 	lx->resources = resources(a, ct);
-	lx->security_context = security(a, ag, p->spec, ct);
+	lx->security_context = security(a, ag, p->spec, ct, pc->userns_first);
 	c->linux = lx;
 	return c;
 }

@@ -636,6 +636,32 @@ pod_ctx_of(struct agent *a, struct arena *ar, const struct pod_rt *rt,
 		}
 	pc->annotations = kv;
 	pc->nannotations = n;
+	pc->userns_first = rt->userns_first;
+}
+
+static bool
+wants_userns(const struct pod_rt *rt)
+{
+	return rt->pod->spec->has_hostusers && !rt->pod->spec->hostusers;
+}
+
+/*
+ * The pod's user namespace range: made for a new sandbox (create), read
+ * back for one adopted, whose containers must have the range it has.
+ */
+static int
+pod_userns(struct pass *p, struct pod_rt *rt, bool create)
+{
+	char err[ERROR_MAX];
+
+	if (!wants_userns(rt) || rt->userns_first != 0)
+		return 0;
+	if (userns_range(p->a, rt->uid, create, &rt->userns_first, err,
+	    sizeof(err)) == -1) {
+		pod_error(rt, "%s", err);
+		return -1;
+	}
+	return 0;
 }
 
 /* ---- images ---- */
@@ -1218,8 +1244,7 @@ run_sandbox(struct pass *p, struct pod_rt *rt, uint32_t attempt,
 	char				 err[ERROR_MAX];
 	char				*id;
 
-	if (rt->pod->spec->has_hostusers && !rt->pod->spec->hostusers &&
-	    !p->rc->user_namespaces) {
+	if (wants_userns(rt) && !p->rc->user_namespaces) {
 		pod_error(rt, "hostUsers: false asks for a user namespace, and "
 		    "the CRI runtime has none; the pod is not run with weaker "
 		    "isolation than it asked for");
@@ -1231,6 +1256,9 @@ run_sandbox(struct pass *p, struct pod_rt *rt, uint32_t attempt,
 		pod_error(rt, "%s", err);
 		return -1;
 	}
+	if (pod_userns(p, rt, true) == -1)
+		return -1;
+	pc.userns_first = rt->userns_first;
 	sbc = podconfig_sandbox(&p->ar, p->a, &pc, attempt);
 	if (mkdir_p(sbc->log_directory, 0755) == -1) {
 		pod_error(rt, "log directory %s: %s", sbc->log_directory,
@@ -1324,6 +1352,8 @@ sync_pod(struct pass *p, const struct desired_pod *dp)
 	if (!rt->limits_set && !pod_cgroup(p, rt))
 		return;
 	if (rt->pod_ip[0] == '\0' && pod_ip(p, rt) == -1)
+		return;
+	if (pod_userns(p, rt, false) == -1)
 		return;
 	ninit = rt->pod->spec->n_initcontainers;
 	for (i = 0; i < ninit; i++)

@@ -31,6 +31,9 @@
 #define BACKOFF_RESET_MS	600000	/* ten minutes running resets it */
 #define CREATED_STALE_MS	30000	/* a container created, never started */
 #define SWEEP_PERIOD_MS		60000	/* leftover pod volumes looked for */
+#define USERNS_LENGTH		65536	/* host IDs a pod's user namespace maps */
+#define USERNS_FIRST		65536	/* never 0..65535: the host's own IDs */
+#define USERNS_SLOTS		1024	/* pods with a user namespace at once */
 #define CRI_LIST_TIMEOUT_MS	10000
 #define CRI_CREATE_TIMEOUT_MS	240000	/* CRI-O waits on "name is reserved" */
 #define CRI_SHORT_TIMEOUT_MS	30000
@@ -61,6 +64,7 @@ struct pod_ctx {
 	const char	*sha256_hex;
 	const struct kv	*annotations;	/* the pod's, as policy allows */
 	size_t		 nannotations;
+	uint32_t	 userns_first;	/* hostUsers false: its range's start */
 };
 
 enum phase { PHASE_PENDING, PHASE_RUNNING, PHASE_SUCCEEDED, PHASE_FAILED };
@@ -94,6 +98,7 @@ struct pod_rt {
 	char		 sandbox_id[128];
 	uint32_t	 attempt;
 	char		 pod_ip[64];
+	uint32_t	 userns_first;	/* hostUsers false: its range's start */
 	enum phase	 phase;
 	bool		 finished;	/* will not be started again */
 	bool		 adopted;
@@ -159,6 +164,10 @@ struct pod_limits {
 void	pod_limits(const Spd__PodSpec *, struct pod_limits *);
 int	pod_cgroup_apply(const struct agent *, const Spd__PodSpec *,
 	    const char *uid, bool *required, char *err, size_t errlen);
+
+/* userns.c */
+int	userns_range(const struct agent *, const char *uid, bool create,
+	    uint32_t *first, char *err, size_t errlen);
 
 /* dns.c */
 Runtime__V1__DNSConfig *podconfig_dns(struct arena *, const struct agent *,

@@ -96,6 +96,10 @@ struct rec {
 	char		image[256];
 	char		cgroup_parent[256];
 	int		attempt;		/* RunPodSandbox, CreateContainer */
+	int		userns_mode;		/* -1: not said */
+	uint32_t	userns_uid_host;	/* the one UID mapping */
+	uint32_t	userns_gid_host;
+	uint32_t	userns_len;
 };
 
 struct shared {
@@ -122,6 +126,7 @@ struct pod_opts {
 	const char	*restart_policy;
 	const char	*uid;
 	int64_t		 active_deadline_s;	/* 0: none */
+	int		 host_users;		/* -1 unset, 0 false, 1 true */
 };
 
 static int	 ntest, nfail;
@@ -242,13 +247,18 @@ crio_version(void)
  * CRI allows it): built here, with a reason and message in CRI-O's form.
  */
 static struct reply
-status_reply(bool runtime_ready, const char *reason, const char *message)
+status_userns(bool runtime_ready, const char *reason, const char *message,
+    bool userns)
 {
 	Runtime__V1__StatusResponse	r = RUNTIME__V1__STATUS_RESPONSE__INIT;
 	Runtime__V1__RuntimeStatus	st = RUNTIME__V1__RUNTIME_STATUS__INIT;
 	Runtime__V1__RuntimeCondition	rc = RUNTIME__V1__RUNTIME_CONDITION__INIT;
 	Runtime__V1__RuntimeCondition	nc = RUNTIME__V1__RUNTIME_CONDITION__INIT;
 	Runtime__V1__RuntimeCondition	*cs[2] = { &rc, &nc };
+	Runtime__V1__RuntimeHandler	 h = RUNTIME__V1__RUNTIME_HANDLER__INIT;
+	Runtime__V1__RuntimeHandlerFeatures feat =
+	    RUNTIME__V1__RUNTIME_HANDLER_FEATURES__INIT;
+	Runtime__V1__RuntimeHandler	*hs[1];
 
 	rc.type = (char *)"RuntimeReady";
 	rc.status = runtime_ready;
@@ -261,7 +271,22 @@ status_reply(bool runtime_ready, const char *reason, const char *message)
 	st.conditions = cs;
 	st.n_conditions = 2;
 	r.status = &st;
+	if (userns) {
+		/* the default handler's features, as CRI-O 1.30+ says them */
+		h.name = (char *)"";
+		h.features = &feat;
+		feat.user_namespaces = true;
+		hs[0] = &h;
+		r.runtime_handlers = hs;
+		r.n_runtime_handlers = 1;
+	}
 	return packed(&r.base);
+}
+
+static struct reply
+status_reply(bool runtime_ready, const char *reason, const char *message)
+{
+	return status_userns(runtime_ready, reason, message, false);
 }
 
 /* server/runtime_config.go: the cgroup manager's driver. */
@@ -795,6 +820,24 @@ peer_close(nghttp2_session *s, int32_t sid, uint32_t code, void *ud)
 	return 0;
 }
 
+static void
+decode_userns(struct rec *r, const Runtime__V1__NamespaceOption *ns)
+{
+	const Runtime__V1__UserNamespace *u;
+
+	r->userns_mode = -1;
+	if (ns == NULL || (u = ns->userns_options) == NULL)
+		return;
+	r->userns_mode = (int)u->mode;
+	if (u->n_uids == 1 && u->uids[0]->container_id == 0) {
+		r->userns_uid_host = u->uids[0]->host_id;
+		r->userns_len = u->uids[0]->length;
+	}
+	if (u->n_gids == 1 && u->gids[0]->container_id == 0 &&
+	    u->gids[0]->length == r->userns_len)
+		r->userns_gid_host = u->gids[0]->host_id;
+}
+
 /* What the test looks at in a request, by method. */
 static void
 decode_request(struct rec *r, const uint8_t *msg, size_t len)
@@ -810,6 +853,10 @@ decode_request(struct rec *r, const uint8_t *msg, size_t len)
 		if (q->config->linux != NULL)
 			snprintf(r->cgroup_parent, sizeof(r->cgroup_parent),
 			    "%s", q->config->linux->cgroup_parent);
+		decode_userns(r, q->config->linux != NULL &&
+		    q->config->linux->security_context != NULL ?
+		    q->config->linux->security_context->namespace_options :
+		    NULL);
 		runtime__v1__run_pod_sandbox_request__free_unpacked(q, NULL);
 	} else if (strcmp(r->method, "CreateContainer") == 0) {
 		Runtime__V1__CreateContainerRequest *q =
@@ -826,6 +873,10 @@ decode_request(struct rec *r, const uint8_t *msg, size_t len)
 		if (q->config != NULL && q->config->image != NULL)
 			snprintf(r->image, sizeof(r->image), "%s",
 			    q->config->image->image);
+		decode_userns(r, q->config != NULL && q->config->linux != NULL &&
+		    q->config->linux->security_context != NULL ?
+		    q->config->linux->security_context->namespace_options :
+		    NULL);
 		runtime__v1__create_container_request__free_unpacked(q, NULL);
 	} else if (strstr(r->method, "PodSandbox") != NULL &&
 	    strcmp(r->method, "ListPodSandbox") != 0) {
@@ -1079,6 +1130,8 @@ pod(const struct pod_opts *o)
 	    o->restart_policy : "Always");
 	s.has_terminationgraceperiodseconds = 1;
 	s.terminationgraceperiodseconds = 30;
+	s.has_hostusers = o->host_users >= 0;
+	s.hostusers = o->host_users == 1;
 	s.has_activedeadlineseconds = o->active_deadline_s > 0;
 	s.activedeadlineseconds = o->active_deadline_s;
 	c.name = "web";
@@ -1343,7 +1396,7 @@ backoffs_over(struct fixture *f)
 static void
 test_crio_name_reserved_adopts_the_listed_sandbox(void)
 {
-	struct pod_opts		 o = { true, NULL, NULL, NULL, 0 };
+	struct pod_opts		 o = { true, NULL, NULL, NULL, 0, -1 };
 	struct fixture		 f;
 	const struct rec	*cc;
 
@@ -1395,7 +1448,7 @@ reserved_for(const struct reply *r, char *id, size_t len)
 static void
 test_containerd_name_reserved_adopts_the_holder(void)
 {
-	struct pod_opts		 o = { true, NULL, NULL, NULL, 0 };
+	struct pod_opts		 o = { true, NULL, NULL, NULL, 0, -1 };
 	struct fixture		 f;
 	struct reply		 rr;
 	const struct rec	*run;
@@ -1437,7 +1490,7 @@ test_containerd_name_reserved_adopts_the_holder(void)
 static void
 test_crio_retry_in_progress_keeps_the_attempt(void)
 {
-	struct pod_opts	 o = { true, NULL, NULL, NULL, 0 };
+	struct pod_opts	 o = { true, NULL, NULL, NULL, 0, -1 };
 	struct fixture	 f;
 	int		 i, bumped = 0;
 
@@ -1477,7 +1530,7 @@ test_crio_retry_in_progress_keeps_the_attempt(void)
 static void
 test_absent_image_is_pulled(void)
 {
-	struct pod_opts		 o = { true, NULL, NULL, NULL, 0 };
+	struct pod_opts		 o = { true, NULL, NULL, NULL, 0, -1 };
 	struct fixture		 f;
 	const struct rec	*cc, *pi;
 	struct step		*s;
@@ -1506,7 +1559,7 @@ test_absent_image_is_pulled(void)
 static void
 test_absent_image_never_pulled(void)
 {
-	struct pod_opts	 o = { true, "Never", NULL, NULL, 0 };
+	struct pod_opts	 o = { true, "Never", NULL, NULL, 0, -1 };
 	struct fixture	 f;
 
 	fixture_begin(&f, "absent_image_never", &o);
@@ -1532,7 +1585,7 @@ test_absent_image_never_pulled(void)
 static void
 sandbox_vanished(const char *name, bool crio)
 {
-	struct pod_opts	 o = { false, NULL, NULL, NULL, 0 };
+	struct pod_opts	 o = { false, NULL, NULL, NULL, 0, -1 };
 	struct fixture	 f;
 
 	fixture_begin(&f, name, &o);
@@ -1573,7 +1626,7 @@ sandbox_vanished(const char *name, bool crio)
 static void
 test_crio_container_status_not_found_restarts(void)
 {
-	struct pod_opts	 o = { true, NULL, NULL, NULL, 0 };
+	struct pod_opts	 o = { true, NULL, NULL, NULL, 0, -1 };
 	struct fixture	 f;
 
 	fixture_begin(&f, "crio_container_vanished", &o);
@@ -1604,7 +1657,7 @@ test_crio_container_status_not_found_restarts(void)
 static void
 replaced_pod(const char *name, bool crio)
 {
-	struct pod_opts	 o = { true, NULL, NULL, NULL, 0 };
+	struct pod_opts	 o = { true, NULL, NULL, NULL, 0, -1 };
 	struct fixture	 f;
 	char		 logdir[PATH_MAX], logfile[PATH_MAX + 16];
 	char		 link[PATH_MAX + 128], tmp[PATH_MAX + 16];
@@ -1667,7 +1720,7 @@ replaced_pod(const char *name, bool crio)
 static void
 test_crio_systemd_driver_gives_a_slice(void)
 {
-	struct pod_opts		 o = { true, NULL, NULL, NULL, 0 };
+	struct pod_opts		 o = { true, NULL, NULL, NULL, 0, -1 };
 	struct fixture		 f;
 	const struct rec	*run;
 
@@ -1696,7 +1749,7 @@ test_crio_systemd_driver_gives_a_slice(void)
 static void
 test_notready_sandbox_made_anew_with_next_attempt(void)
 {
-	struct pod_opts	 o = { true, NULL, NULL, NULL, 0 };
+	struct pod_opts	 o = { true, NULL, NULL, NULL, 0, -1 };
 	struct fixture	 f;
 
 	fixture_begin(&f, "notready_after_reboot", &o);
@@ -1724,7 +1777,7 @@ test_notready_sandbox_made_anew_with_next_attempt(void)
 static void
 test_deadline_counts_from_an_adopted_sandboxs_start(void)
 {
-	struct pod_opts	 o = { true, NULL, NULL, NULL, 60 };
+	struct pod_opts	 o = { true, NULL, NULL, NULL, 60, -1 };
 	struct fixture	 f;
 
 	fixture_begin(&f, "deadline_of_an_adopted_pod", &o);
@@ -1753,7 +1806,7 @@ test_deadline_counts_from_an_adopted_sandboxs_start(void)
 static void
 test_a_failed_start_is_removed_and_retried_after_the_back_off(void)
 {
-	struct pod_opts	 o = { true, NULL, NULL, NULL, 0 };
+	struct pod_opts	 o = { true, NULL, NULL, NULL, 0, -1 };
 	struct fixture	 f;
 	struct step	*s;
 
@@ -1797,7 +1850,7 @@ test_a_failed_start_is_removed_and_retried_after_the_back_off(void)
 static void
 test_a_container_left_created_is_made_anew(void)
 {
-	struct pod_opts	 o = { true, NULL, NULL, NULL, 0 };
+	struct pod_opts	 o = { true, NULL, NULL, NULL, 0, -1 };
 	struct fixture	 f;
 
 	fixture_begin(&f, "left_created", &o);
@@ -1823,7 +1876,7 @@ test_a_container_left_created_is_made_anew(void)
 static void
 test_a_new_sandbox_gives_the_pod_its_new_ip(void)
 {
-	struct pod_opts	 o = { false, NULL, NULL, NULL, 0 };
+	struct pod_opts	 o = { false, NULL, NULL, NULL, 0, -1 };
 	struct fixture	 f;
 
 	fixture_begin(&f, "new_sandbox_new_ip", &o);
@@ -1862,7 +1915,7 @@ test_a_new_sandbox_gives_the_pod_its_new_ip(void)
 static void
 test_leftover_volumes_are_swept(void)
 {
-	struct pod_opts	 o = { true, NULL, NULL, NULL, 0 };
+	struct pod_opts	 o = { true, NULL, NULL, NULL, 0, -1 };
 	struct fixture	 f;
 	char		 gone[PATH_MAX], kept[PATH_MAX], other[PATH_MAX];
 
@@ -1888,11 +1941,137 @@ test_leftover_volumes_are_swept(void)
 	fixture_end(&f);
 }
 
+/*
+ * hostUsers: false on a runtime with user namespaces: the sandbox and its
+ * container get the pod's own range (never the host's IDs), the same
+ * range, one no other pod's directory holds; it is written for the
+ * containers an agent restarted later makes in the adopted sandbox.
+ */
+static void
+test_host_users_false_gets_its_own_range(void)
+{
+	struct pod_opts		 o = { true, NULL, NULL, NULL, 0, 0 };
+	struct fixture		 f;
+	const struct rec	*run, *cc;
+	char			 path[PATH_MAX + 16], other[PATH_MAX];
+	FILE			*fp;
+
+	fixture_begin(&f, "userns_own_range", &o);
+	/* a source still to give its view: the other pod's is not swept */
+	f.a.chan[CHAN_DIR].ready = false;
+	/* another pod holds the first range already */
+	snprintf(other, sizeof(other), "%s/pods/%s", f.a.cfg.statedir,
+	    OLD_UID);
+	snprintf(path, sizeof(path), "%s/userns", other);
+	if (mkdir_p(other, 0711) == -1 || (fp = fopen(path, "w")) == NULL ||
+	    fprintf(fp, "%d\n", USERNS_FIRST) < 0 || fclose(fp) != 0)
+		diag("setting up the other pod's range: %s", strerror(errno));
+	expect(&f, "Version", crio_version());
+	expect(&f, "Status", status_userns(true, NULL, NULL, true));
+	expect(&f, "RuntimeConfig",
+	    runtime_config(RUNTIME__V1__CGROUP_DRIVER__SYSTEMD));
+	expect_lists(&f, no_sandboxes(), no_containers());
+	expect_run(&f, 0, sandbox_made(SB_ID));
+	expect_start(&f, SB_ID, 0, CT_ID);
+	peer_start(&f);
+	pass(&f);
+	run = call_of(&f, "RunPodSandbox", 1, 0);
+	cc = call_of(&f, "CreateContainer", 1, 0);
+	ok(run != NULL && run->userns_mode == RUNTIME__V1__NAMESPACE_MODE__POD &&
+	    run->userns_uid_host == USERNS_FIRST + USERNS_LENGTH &&
+	    run->userns_gid_host == run->userns_uid_host &&
+	    run->userns_len == USERNS_LENGTH,
+	    "userns_own_range: the sandbox maps 0 to the next free range "
+	    "(%u, %u)", run != NULL ? run->userns_uid_host : 0,
+	    run != NULL ? run->userns_len : 0);
+	ok(cc != NULL && cc->userns_mode == RUNTIME__V1__NAMESPACE_MODE__POD &&
+	    cc->userns_uid_host == USERNS_FIRST + USERNS_LENGTH,
+	    "userns_own_range: its container has the same range");
+	snprintf(path, sizeof(path), "%s/pods/%s/userns", f.a.cfg.statedir,
+	    TEST_UID);
+	ok(access(path, F_OK) == 0,
+	    "userns_own_range: the range is written in the pod's directory");
+	fixture_end(&f);
+}
+
+/*
+ * An adopted sandbox whose range is not written (the state directory
+ * lost) gets no container: one with another range would not be the
+ * isolation its sandbox has.
+ */
+static void
+test_host_users_false_without_its_range_makes_nothing(void)
+{
+	struct pod_opts	 o = { true, NULL, NULL, NULL, 0, 0 };
+	struct fixture	 f;
+
+	fixture_begin(&f, "userns_range_lost", &o);
+	expect(&f, "Version", crio_version());
+	expect(&f, "Status", status_userns(true, NULL, NULL, true));
+	expect(&f, "RuntimeConfig",
+	    runtime_config(RUNTIME__V1__CGROUP_DRIVER__SYSTEMD));
+	expect_lists(&f, sandboxes(SB_ID, TEST_UID, 0,
+	    RUNTIME__V1__POD_SANDBOX_STATE__SANDBOX_READY), no_containers());
+	peer_start(&f);
+	pass(&f);
+	ok(calls_of(&f, "CreateContainer", 0) == 0 &&
+	    strstr(pod_rt(&f)->error, "user namespace: the range of the pod's "
+	    "sandbox is not in") != NULL,
+	    "userns_range_lost: no container, and the pod says why (%s)",
+	    pod_rt(&f)->error);
+	fixture_end(&f);
+}
+
+/* A pod that does not ask for one is said to use the node's. */
+static void
+test_host_users_unset_is_the_nodes(void)
+{
+	struct pod_opts		 o = { true, NULL, NULL, NULL, 0, -1 };
+	struct fixture		 f;
+	const struct rec	*run;
+
+	fixture_begin(&f, "userns_node", &o);
+	expect(&f, "Version", crio_version());
+	expect(&f, "Status", status_userns(true, NULL, NULL, true));
+	expect(&f, "RuntimeConfig",
+	    runtime_config(RUNTIME__V1__CGROUP_DRIVER__SYSTEMD));
+	expect_lists(&f, no_sandboxes(), no_containers());
+	expect_run(&f, 0, sandbox_made(SB_ID));
+	expect_start(&f, SB_ID, 0, CT_ID);
+	peer_start(&f);
+	pass(&f);
+	run = call_of(&f, "RunPodSandbox", 1, 0);
+	ok(run != NULL && run->userns_mode == RUNTIME__V1__NAMESPACE_MODE__NODE,
+	    "userns_node: NODE is said explicitly (%d)",
+	    run != NULL ? run->userns_mode : -2);
+	fixture_end(&f);
+}
+
+/* hostUsers: false on a runtime without user namespaces: refused. */
+static void
+test_host_users_false_without_runtime_support_is_refused(void)
+{
+	struct pod_opts	 o = { true, NULL, NULL, NULL, 0, 0 };
+	struct fixture	 f;
+
+	fixture_begin(&f, "userns_unsupported", &o);
+	expect_containerd_ready(&f);
+	expect_lists(&f, no_sandboxes(), no_containers());
+	peer_start(&f);
+	pass(&f);
+	ok(calls_of(&f, "RunPodSandbox", 0) == 0 &&
+	    strstr(pod_rt(&f)->error, "hostUsers: false asks for a user "
+	    "namespace, and the CRI runtime has none") != NULL,
+	    "userns_unsupported: no sandbox, and the pod says why (%s)",
+	    pod_rt(&f)->error);
+	fixture_end(&f);
+}
+
 /* RuntimeReady false: nothing is listed or made; the pod says why. */
 static void
 test_runtime_not_ready_does_nothing(void)
 {
-	struct pod_opts	 o = { true, NULL, NULL, NULL, 0 };
+	struct pod_opts	 o = { true, NULL, NULL, NULL, 0, -1 };
 	struct fixture	 f;
 	const char	*st;
 
@@ -1960,6 +2139,10 @@ main(int argc, char **argv)
 	test_a_container_left_created_is_made_anew();
 	test_a_new_sandbox_gives_the_pod_its_new_ip();
 	test_leftover_volumes_are_swept();
+	test_host_users_false_gets_its_own_range();
+	test_host_users_false_without_its_range_makes_nothing();
+	test_host_users_unset_is_the_nodes();
+	test_host_users_false_without_runtime_support_is_refused();
 	(void)nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 	printf("1..%d\n", ntest);
 	return nfail > 0;
