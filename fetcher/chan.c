@@ -13,13 +13,24 @@
 
 #define CHAN_SEND_TIMEOUT_MS	30000
 
+/*
+ * The runtime closed the channel: it exited (a SIGTERM, or its own fatal,
+ * which it logs). Not a failure of this process: said as information.
+ */
+static void __attribute__((noreturn))
+runtime_gone(void)
+{
+	log_info("the runtime is gone; exiting");
+	exit(1);
+}
+
 void
 chan_send(int sock, Spw__Wire *w, Spw__Wire__BodyCase c)
 {
 	w->body_case = c;
 	if (wire_send(sock, w, NULL, 0, CHAN_SEND_TIMEOUT_MS) == -1) {
 		if (errno == EPIPE || errno == ECONNRESET)
-			fatalx("the runtime is gone");
+			runtime_gone();
 		fatal("send to the runtime");
 	}
 }
@@ -37,7 +48,7 @@ chan_recv(int sock, struct wire_rx *rx, struct wire_msg *m)
 		if (st == WIRE_RX_DONE)
 			return;
 		if (st == WIRE_RX_EOF)
-			fatalx("the runtime is gone");
+			runtime_gone();
 		if (st == WIRE_RX_ERROR)
 			fatalx("from the runtime: %s", err);
 		if (st == WIRE_RX_MORE)

@@ -194,7 +194,7 @@ print_diags(const char *file, const struct diags *d)
 
 	for (i = 0; i < d->n; i++) {
 		diag_format(&d->item[i], file, line, sizeof(line));
-		fprintf(stderr, "%s\n", line);
+		log_diag("%s", line);
 	}
 }
 

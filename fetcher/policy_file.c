@@ -27,10 +27,10 @@ print_diags(const char *file, const struct diags *d)
 
 	for (i = 0; i < d->n; i++) {
 		diag_format(&d->item[i], file, line, sizeof(line));
-		fprintf(stderr, "%s\n", line);
+		log_diag("%s", line);
 	}
 	if (d->dropped > 0)
-		fprintf(stderr, "%s: %zu more errors\n", file, d->dropped);
+		log_diag("%s: %zu more errors", file, d->dropped);
 }
 
 /*

@@ -166,7 +166,9 @@ proc_resolve_user(const char *name, uid_t *uid, gid_t *gid)
 
 /* Names passed through to the fetcher; nothing else (no proxies, no key logs). */
 static const char *const env_allowed[] = {
-	"TZ", "ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS", NULL,
+	"TZ", "ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS",
+	"JOURNAL_STREAM",	/* its stderr is the journal's too */
+	NULL,
 };
 
 static char **

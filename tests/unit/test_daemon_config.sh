@@ -177,5 +177,27 @@ grep -q "kubelet settings staticpodd does not use, ignored: address, evictionHar
 	grep -q "^exit=0" <<<"$out"
 ok daemon_notices_unused_kubelet_fields_and_lets_flags_win $? "$out"
 
+# under systemd (JOURNAL_STREAM names stderr) each line carries its
+# priority for the journal, the fetchers' lines too (the audit records,
+# JSON lines on stderr without --audit-log, stay as they are)
+: >"$tmp/log"
+js=$(stat -c '%d:%i' "$tmp/log")
+out=$(JOURNAL_STREAM=$js run_until "desired from directory web.yaml" --config "$tmp/c.yaml" --pod-manifest-path "$tmp/manifests")
+lines=$(grep -v -e '^exit=' -e '^{' <<<"$out")
+[ -n "$lines" ] && ! grep -qv '^<[0-7]>staticpodd' <<<"$lines" &&
+	grep -q '^<6>staticpodd: pod default/web-node1 .* desired from directory web.yaml' <<<"$lines"
+ok daemon_lines_carry_their_priority_for_the_journal $? "$out"
+conf <<<'apiVersion: kubelet.config.k8s.io/v1beta1
+kind: KubeletConfiguration
+staticPodPath: [unclosed'
+: >"$tmp/log"
+js=$(stat -c '%d:%i' "$tmp/log")
+JOURNAL_STREAM=$js run_to_exit --config "$tmp/c.yaml" >"$tmp/log" 2>&1
+grep -q "^<4>$tmp/c.yaml:4:1: staticPodPath\[1\]: YAML" "$tmp/log"
+ok daemon_a_bad_configuration_is_a_warning_in_the_journal $? "$(cat "$tmp/log")"
+out=$(JOURNAL_STREAM=1:1 run_to_exit --config "$tmp/c.yaml")
+grep -q "^$tmp/c.yaml:4:1: staticPodPath\[1\]: YAML" <<<"$out"
+ok daemon_lines_are_plain_when_stderr_is_not_the_journal $? "$out"
+
 echo "1..$n"
 [ $failed -eq 0 ]
