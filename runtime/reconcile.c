@@ -158,9 +158,9 @@ pod_error(struct pod_rt *rt, const char *fmt, ...)
 }
 
 static void
-audit(struct pass *p, enum audit_decision d, const struct pod_rt *rt,
+audit_rule(struct pass *p, enum audit_decision d, const struct pod_rt *rt,
     const struct desired_pod *dp, const char *container, const char *cid,
-    const char *reason)
+    const char *rule, const char *reason)
 {
 	struct audit_rec r;
 
@@ -168,6 +168,7 @@ audit(struct pass *p, enum audit_decision d, const struct pod_rt *rt,
 		return;
 	memset(&r, 0, sizeof(r));
 	r.decision = d;
+	r.rule = rule;
 	r.pod = rt->full_name;
 	r.uid = rt->uid;
 	r.container = container;
@@ -181,6 +182,31 @@ audit(struct pass *p, enum audit_decision d, const struct pod_rt *rt,
 		r.origin = dp->origin;
 	}
 	audit_write(p->a->audit, &r);
+}
+
+static void
+audit(struct pass *p, enum audit_decision d, const struct pod_rt *rt,
+    const struct desired_pod *dp, const char *container, const char *cid,
+    const char *reason)
+{
+	audit_rule(p, d, rt, dp, container, cid, NULL, reason);
+}
+
+/*
+ * A pod asks for what the CRI runtime cannot give (a user namespace, an
+ * image volume): it is not run with less. Like a policy refusal it is
+ * recorded once, as refused by rule "runtime"; it is tried again after
+ * the back-off, since a runtime upgraded and reconnected may give it.
+ */
+static void
+refuse_unhonoured(struct pass *p, struct pod_rt *rt,
+    const struct desired_pod *dp, const char *why)
+{
+	pod_error(rt, "%s", why);
+	if (rt->refusal_audited)
+		return;
+	rt->refusal_audited = true;
+	audit_rule(p, AUDIT_REFUSED, rt, dp, NULL, NULL, "runtime", why);
 }
 
 /* ---- readiness of the CRI runtime ---- */
@@ -1245,9 +1271,13 @@ run_sandbox(struct pass *p, struct pod_rt *rt, uint32_t attempt,
 	char				*id;
 
 	if (wants_userns(rt) && !p->rc->user_namespaces) {
-		pod_error(rt, "hostUsers: false asks for a user namespace, and "
-		    "the CRI runtime has none; the pod is not run with weaker "
-		    "isolation than it asked for");
+		refuse_unhonoured(p, rt, dp, "hostUsers: false asks for a user "
+		    "namespace, and the CRI runtime has none; the pod is not "
+		    "run with weaker isolation than it asked for");
+		return -1;
+	}
+	if (volumes_unhonoured(rt->pod->spec, err, sizeof(err)) == -1) {
+		refuse_unhonoured(p, rt, dp, err);
 		return -1;
 	}
 	p->acted = true;
@@ -1273,6 +1303,7 @@ run_sandbox(struct pass *p, struct pod_rt *rt, uint32_t attempt,
 	}
 	snprintf(rt->sandbox_id, sizeof(rt->sandbox_id), "%s", id);
 	rt->attempt = attempt;
+	rt->refusal_audited = false;
 	/* the deadline counts from the pod's start, not this sandbox's */
 	if (rt->started_ms == 0)
 		rt->started_ms = p->wall;

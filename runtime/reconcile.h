@@ -99,6 +99,7 @@ struct pod_rt {
 	uint32_t	 attempt;
 	char		 pod_ip[64];
 	uint32_t	 userns_first;	/* hostUsers false: its range's start */
+	bool		 refusal_audited;	/* the runtime cannot honour it */
 	enum phase	 phase;
 	bool		 finished;	/* will not be started again */
 	bool		 adopted;
@@ -192,6 +193,7 @@ int	volumes_mounts(struct arena *, const struct agent *,
 	    const char *pod_ip, Runtime__V1__Mount ***, size_t *, char *err,
 	    size_t errlen);
 void	volumes_remove(const struct agent *, const char *uid);
+int	volumes_unhonoured(const Spd__PodSpec *, char *err, size_t errlen);
 void	remove_beneath(int dfd, const char *name);
 void	volumes_sweep(const struct agent *, bool (*keep)(const char *uid,
 	    void *), void *);

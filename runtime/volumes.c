@@ -356,6 +356,25 @@ empty_dir(const struct agent *a, const struct pod_ctx *pc,
 	return 0;
 }
 
+/*
+ * What no CRI runtime the agent speaks to is asked for: image volumes
+ * (the CRI's ImageSpec mount of kubelet 1.31+) are not made; checked
+ * before anything of the pod is made on the node.
+ */
+int
+volumes_unhonoured(const Spd__PodSpec *s, char *err, size_t errlen)
+{
+	size_t i;
+
+	for (i = 0; i < s->n_volumes; i++)
+		if (s->volumes[i]->image != NULL)
+			return fail(err, errlen, "volume %s: image volumes are "
+			    "not supported by this CRI runtime; the pod is not "
+			    "run with less than it asked for",
+			    s->volumes[i]->name);
+	return 0;
+}
+
 /* The node-side state a pod needs before its sandbox starts. */
 int
 volumes_prepare(const struct agent *a, const struct pod_ctx *pc, char *err,
@@ -371,10 +390,6 @@ volumes_prepare(const struct agent *a, const struct pod_ctx *pc, char *err,
 		return fail(err, errlen, "%s: %s", dir, strerror(errno));
 	for (i = 0; i < s->n_volumes; i++) {
 		v = s->volumes[i];
-		if (v->image != NULL)
-			return fail(err, errlen, "volume %s: image volumes are "
-			    "not supported by this CRI runtime; the pod is not "
-			    "run with less than it asked for", v->name);
 		if (v->emptydir != NULL && empty_dir(a, pc, v, err, errlen) ==
 		    -1)
 			return -1;

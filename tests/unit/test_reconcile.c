@@ -43,6 +43,7 @@
 #include <nghttp2/nghttp2.h>
 
 #include "agent.h"
+#include "audit.h"
 #include "log.h"
 #include "policy.h"
 #include "reconcile.h"
@@ -2054,16 +2055,40 @@ test_host_users_false_without_runtime_support_is_refused(void)
 	struct pod_opts	 o = { true, NULL, NULL, NULL, 0, 0 };
 	struct fixture	 f;
 
+	char		 path[PATH_MAX + 16], buf[4096];
+	const char	*q;
+	FILE		*fp;
+	size_t		 n = 0;
+	int		 records = 0;
+
 	fixture_begin(&f, "userns_unsupported", &o);
+	snprintf(path, sizeof(path), "%s/audit.log", f.dir);
+	f.a.audit = audit_open(path);
 	expect_containerd_ready(&f);
 	expect_lists(&f, no_sandboxes(), no_containers());
+	expect_lists(&f, no_sandboxes(), no_containers());
 	peer_start(&f);
+	pass(&f);
+	backoffs_over(&f);
 	pass(&f);
 	ok(calls_of(&f, "RunPodSandbox", 0) == 0 &&
 	    strstr(pod_rt(&f)->error, "hostUsers: false asks for a user "
 	    "namespace, and the CRI runtime has none") != NULL,
 	    "userns_unsupported: no sandbox, and the pod says why (%s)",
 	    pod_rt(&f)->error);
+	if ((fp = fopen(path, "r")) != NULL) {
+		n = fread(buf, 1, sizeof(buf) - 1, fp);
+		fclose(fp);
+	}
+	buf[n] = '\0';
+	for (q = buf; (q = strstr(q, "\"decision\":\"refused\"")) != NULL;
+	    q++)
+		records++;
+	buf[strcspn(buf, "\n")] = '\0';	/* the first record, on the line */
+	ok(records == 1 && strstr(buf, "\"rule\":\"runtime\"") != NULL,
+	    "userns_unsupported: refused in the audit log, once (%s)", buf);
+	audit_close(f.a.audit);
+	f.a.audit = NULL;
 	fixture_end(&f);
 }
 
