@@ -364,6 +364,44 @@ containers_of(const struct pass *p, const char *sandbox_id, size_t *n)
 	    n);
 }
 
+static const char *
+clabel(const Runtime__V1__Container *c, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < c->n_labels; i++)
+		if (strcmp(c->labels[i]->key, key) == 0)
+			return c->labels[i]->value;
+	return NULL;
+}
+
+/*
+ * What the runtime lists is filtered by the ownership label, and the
+ * filter is the runtime's to apply: whatever comes back without the
+ * label (a runtime that ignored the selector) is dropped here, so a
+ * kubelet's pod, or anyone else's, is never stopped.
+ */
+static void
+keep_owned(struct pass *p)
+{
+	const char	*v;
+	size_t		 i, n;
+
+	for (i = n = 0; i < p->act.nsb; i++) {
+		v = label(p->act.sb[i]->labels, p->act.sb[i]->n_labels,
+		    LABEL_MANAGED);
+		if (v != NULL && strcmp(v, "true") == 0)
+			p->act.sb[n++] = p->act.sb[i];
+	}
+	p->act.nsb = n;
+	for (i = n = 0; i < p->act.nct; i++) {
+		v = clabel(p->act.ct[i], LABEL_MANAGED);
+		if (v != NULL && strcmp(v, "true") == 0)
+			p->act.ct[n++] = p->act.ct[i];
+	}
+	p->act.nct = n;
+}
+
 static int
 list_actual(struct pass *p)
 {
@@ -386,22 +424,13 @@ list_actual(struct pass *p)
 		log_warnx("CRI: %s", c.err.message);
 		return -1;
 	}
+	keep_owned(p);
 	index_actual(p);
 	return 0;
 }
 
 /* ---- stopping and removing ---- */
 
-static const char *
-clabel(const Runtime__V1__Container *c, const char *key)
-{
-	size_t i;
-
-	for (i = 0; i < c->n_labels; i++)
-		if (strcmp(c->labels[i]->key, key) == 0)
-			return c->labels[i]->value;
-	return NULL;
-}
 
 /* Removes a container, its log files and their link. */
 static void
@@ -727,7 +756,8 @@ ensure_image(struct pass *p, struct pod_rt *rt, const Spd__Container *ct,
 		    ct->name, ct->image, c.err.message);
 		return NULL;
 	}
-	log_info("pod %s: pulled %s", rt->full_name, ct->image);
+	log_info("pod %s: container %s: pulled %s", rt->full_name, ct->name,
+	    ct->image);
 	return ref;
 }
 

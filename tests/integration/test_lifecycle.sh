@@ -261,8 +261,17 @@ spec:
 EOF
 wait_status "$(running pull)" 90
 r=$?
-[ $r -eq 0 ] && grep -q "pod default/pull-node1: pulled $SPD_PULL_IMAGE" "$LOG"
-ok lifecycle_pulls_with_always_and_if_not_present $? "$(pod pull)"
+pulls() { grep -c "pod default/pull-node1: container $1: pulled $SPD_PULL_IMAGE" "$LOG"; }
+[ $r -eq 0 ] && [ "$(pulls always)" = 1 ] && [ "$(pulls ifnotpresent)" = 0 ]
+ok lifecycle_pulls_with_always_and_if_not_present $? "$(pod pull); $(grep pulled "$LOG")"
+# each start of an Always container pulls; IfNotPresent's never does
+for c in always ifnotpresent; do
+	ctr -a "$SPD_CRI_SOCKET" -n k8s.io tasks kill -s KILL "$(ctr_id pull "$c")" >/dev/null 2>&1
+done
+wait_status '[.pods[] | select(.pod == "default/pull-node1") | .containers[] | select(.restarts == 1 and .state == "running")] | length == 2' 60
+r=$?
+[ $r -eq 0 ] && [ "$(pulls always)" = 2 ] && [ "$(pulls ifnotpresent)" = 0 ]
+ok lifecycle_a_restart_pulls_again_only_under_always $? "$(pod pull); $(grep pulled "$LOG")"
 
 put never.yaml <<EOF
 apiVersion: v1

@@ -2092,6 +2092,43 @@ test_host_users_false_without_runtime_support_is_refused(void)
 	fixture_end(&f);
 }
 
+/*
+ * A sandbox without the ownership label (a kubelet's, listed by a runtime
+ * that ignored the selector), even one of the same pod name: never
+ * stopped or removed, and not taken for the pod's own.
+ */
+static void
+test_a_sandbox_not_ours_is_never_touched(void)
+{
+	struct pod_opts	 o = { true, NULL, NULL, NULL, 0, -1 };
+	struct fixture	 f;
+	Runtime__V1__ListPodSandboxResponse r =
+	    RUNTIME__V1__LIST_POD_SANDBOX_RESPONSE__INIT;
+	Runtime__V1__PodSandbox		 sb = RUNTIME__V1__POD_SANDBOX__INIT;
+	Runtime__V1__PodSandbox		*items[1] = { &sb };
+	Runtime__V1__PodSandbox__LabelsEntry l[4], *lp[4];
+
+	fixture_begin(&f, "not_ours", &o);
+	sb.id = (char *)SB_ID2;
+	sb.state = RUNTIME__V1__POD_SANDBOX_STATE__SANDBOX_READY;
+	sandbox_labels(l, lp, OLD_UID);
+	sb.labels = lp;
+	sb.n_labels = 3;	/* name, namespace, UID: no ownership label */
+	r.items = items;
+	r.n_items = 1;
+	expect_crio_ready(&f);
+	expect_lists(&f, packed(&r.base), no_containers());
+	expect_run(&f, 0, sandbox_made(SB_ID));
+	expect_start(&f, SB_ID, 0, CT_ID);
+	peer_start(&f);
+	pass(&f);
+	ok(calls_of(&f, "StopPodSandbox", 0) == 0 &&
+	    calls_of(&f, "RemovePodSandbox", 0) == 0 &&
+	    strcmp(pod_rt(&f)->sandbox_id, SB_ID) == 0,
+	    "not_ours: left alone; the pod runs in a sandbox of its own");
+	fixture_end(&f);
+}
+
 /* RuntimeReady false: nothing is listed or made; the pod says why. */
 static void
 test_runtime_not_ready_does_nothing(void)
@@ -2168,6 +2205,7 @@ main(int argc, char **argv)
 	test_host_users_false_without_its_range_makes_nothing();
 	test_host_users_unset_is_the_nodes();
 	test_host_users_false_without_runtime_support_is_refused();
+	test_a_sandbox_not_ours_is_never_touched();
 	(void)nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 	printf("1..%d\n", ntest);
 	return nfail > 0;
