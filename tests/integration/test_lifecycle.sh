@@ -423,6 +423,65 @@ grep -q "^nameserver 192.0.2.53" <<<"$resolv" && grep -q "^search example.test" 
 ok lifecycle_a_pod_gets_the_dns_its_policy_and_config_give $? "$resolv"
 rm "$M/summed.yaml" "$M/own.yaml"
 
+# what a container is told of itself: env from the pod's fields and its
+# resources, a downwardAPI volume, the pod's IP in /etc/hosts
+put env.yaml <<EOF
+apiVersion: v1
+kind: Pod
+metadata:
+  name: env
+  labels: {tier: probe}
+spec:
+  hostNetwork: true
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: c
+    image: $SPD_IMAGE
+    imagePullPolicy: Never
+    command: [/bin/sleep, "3600"]
+    resources:
+      limits: {memory: 64Mi}
+    env:
+    - name: MY_NS
+      valueFrom: {fieldRef: {fieldPath: metadata.namespace}}
+    - name: MY_UID
+      valueFrom: {fieldRef: {fieldPath: metadata.uid}}
+    - name: MY_NODE
+      valueFrom: {fieldRef: {fieldPath: spec.nodeName}}
+    - name: MY_POD_IP
+      valueFrom: {fieldRef: {fieldPath: status.podIP}}
+    - name: MY_HOST_IP
+      valueFrom: {fieldRef: {fieldPath: status.hostIP}}
+    - name: MY_MEM_MI
+      valueFrom: {resourceFieldRef: {resource: limits.memory, divisor: 1Mi}}
+    - name: MY_TIER
+      valueFrom: {fieldRef: {fieldPath: "metadata.labels['tier']"}}
+    volumeMounts: [{name: info, mountPath: /info}]
+  volumes:
+  - name: info
+    downwardAPI:
+      items:
+      - {path: labels, fieldRef: {fieldPath: metadata.labels}}
+      - {path: name, fieldRef: {fieldPath: metadata.name}}
+EOF
+wait_status "$(running env)"
+r=$?
+id=$(ctr_id env c)
+x() { ctr -a "$SPD_CRI_SOCKET" -n k8s.io tasks exec --exec-id env$$$1 "$id" "${@:2}" 2>&1; }
+envs=$(x 1 /bin/env)
+uid=$(pod env | jq -r .uid)
+hostip=$(pod env | jq -r .podIP)
+[ $r -eq 0 ] && grep -qx "MY_NS=default" <<<"$envs" && grep -qx "MY_UID=$uid" <<<"$envs" &&
+	grep -qx "MY_NODE=node1" <<<"$envs" && grep -qx "MY_POD_IP=$hostip" <<<"$envs" &&
+	grep -qx "MY_HOST_IP=$hostip" <<<"$envs" && grep -qx "MY_MEM_MI=64" <<<"$envs" &&
+	grep -qx "MY_TIER=probe" <<<"$envs" && [ -n "$hostip" ] && [ "$hostip" != null ]
+ok lifecycle_env_carries_the_pods_fields_and_resources $? "$envs; $(pod env)"
+labels=$(x 2 /bin/cat /info/labels)
+name=$(x 3 /bin/cat /info/name)
+grep -qx 'tier="probe"' <<<"$labels" && [ "$name" = env-node1 ]
+ok lifecycle_a_downward_api_volume_holds_the_pods_fields $? "labels: $labels; name: $name"
+rm "$M/env.yaml"
+
 # an emptyDir past its sizeLimit evicts its pod, and its disk is given back
 put filler.yaml <<EOF
 apiVersion: v1
@@ -551,7 +610,29 @@ wait_status '.pods[] | select(.pod == "default/hostro-node1") | .error != null' 
 pod hostro | grep -q "hostPath $hp/ro/new: Permission denied (the agent makes paths only below the hostPath prefixes the node policy lets pods write)" &&
 	[ ! -e "$hp/ro/new" ]
 ok lifecycle_no_host_path_is_made_where_the_policy_does_not_let_pods_write $? "$(pod hostro)"
-rm "$M/hostrw.yaml" "$M/hostro.yaml"
+# a hostPath's type is checked as the kubelet checks it, before a sandbox
+put hosttype.yaml <<EOF
+apiVersion: v1
+kind: Pod
+metadata: {name: hosttype}
+spec:
+  hostNetwork: true
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: c
+    image: $SPD_IMAGE
+    imagePullPolicy: Never
+    command: [/bin/sleep, "3600"]
+    volumeMounts: [{name: d, mountPath: /data, readOnly: true}]
+  volumes:
+  - name: d
+    hostPath: {path: $hp/ro, type: File}
+EOF
+wait_status '.pods[] | select(.pod == "default/hosttype-node1") | .error != null' 30
+pod hosttype | grep -q "hostPath $hp/ro is not of type File" &&
+	[ "$(pod hosttype | jq -r .sandbox)" = null ]
+ok lifecycle_a_host_path_of_the_wrong_type_is_an_error_before_the_sandbox $? "$(pod hosttype)"
+rm "$M/hostrw.yaml" "$M/hostro.yaml" "$M/hosttype.yaml"
 wait_status '[.pods[] | select(.pod == "default/hostrw-node1")] | length == 0' 30
 stop_agent
 rm -rf "$hp"

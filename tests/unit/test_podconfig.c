@@ -27,8 +27,13 @@ pod(bool host_network)
 	static Spd__ResourceRequirements r;
 	static Spd__QuantityEntry	lc, lm, *lims[2];
 	static Spd__Quantity		qc, qm;
+	static Spd__StringEntry		app, *labels[1];
 
 	spd__pod__init(&p);
+	spd__string_entry__init(&app);
+	app.key = "app";
+	app.value = "web";
+	labels[0] = &app;
 	spd__object_meta__init(&m);
 	spd__pod_spec__init(&s);
 	spd__container__init(&c);
@@ -43,6 +48,8 @@ pod(bool host_network)
 	p.spec = &s;
 	m.name = "web-node1";
 	m.namespace_ = "default";
+	m.labels = labels;
+	m.n_labels = 1;
 	s.hostnetwork = host_network;
 	s.has_hostnetwork = 1;
 	s.restartpolicy = "Always";
@@ -72,15 +79,33 @@ pod(bool host_network)
 	return &p;
 }
 
+/* The value of key in a map of the CRI's (all are key 1, value 2). */
+#define KV(map, n, key)	kv_find((void **)(map), (n), (key))
+
+static const char *
+kv_find(void **map, size_t n, const char *key)
+{
+	const Runtime__V1__PodSandboxConfig__LabelsEntry *e;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		e = map[i];
+		if (strcmp(e->key, key) == 0)
+			return e->value;
+	}
+	return NULL;
+}
+
+static bool
+is(const char *v, const char *want)
+{
+	return v != NULL && strcmp(v, want) == 0;
+}
+
 static const char *
 sb_label(const Runtime__V1__PodSandboxConfig *c, const char *key)
 {
-	size_t i;
-
-	for (i = 0; i < c->n_labels; i++)
-		if (strcmp(c->labels[i]->key, key) == 0)
-			return c->labels[i]->value;
-	return NULL;
+	return KV(c->labels, c->n_labels, key);
 }
 
 int
@@ -139,6 +164,25 @@ main(void)
 	    strcmp(sb_label(sb, "io.staticpodd.managed"), "true") == 0,
 	    "sandbox_carries_kubelet_labels_and_the_ownership_label", "%s",
 	    sb_label(sb, "io.kubernetes.pod.uid"));
+	tap(is(sb_label(sb, "app"), "web") &&
+	    is(sb_label(sb, "io.kubernetes.pod.name"), "web-node1") &&
+	    is(sb_label(sb, "io.kubernetes.pod.namespace"), "default"),
+	    "sandbox_carries_the_pods_own_labels_and_its_names", "%s",
+	    sb_label(sb, "app"));
+	tap(is(KV(sb->annotations, sb->n_annotations,
+	    "kubernetes.io/config.hash"), pc.uid) &&
+	    is(KV(sb->annotations, sb->n_annotations,
+	    "kubernetes.io/config.source"), "file") &&
+	    is(KV(sb->annotations, sb->n_annotations,
+	    "kubernetes.io/config.seen"), pc.seen) &&
+	    is(KV(sb->annotations, sb->n_annotations,
+	    "io.staticpodd.manifest-sha256"), "00"),
+	    "sandbox_annotations_are_the_kubelets_config_ones_and_the_sha256",
+	    "%zu annotations", sb->n_annotations);
+	tap(sb->linux->security_context->namespace_options->userns_options !=
+	    NULL && sb->linux->security_context->namespace_options->
+	    userns_options->mode == RUNTIME__V1__NAMESPACE_MODE__NODE,
+	    "the_nodes_user_namespace_is_said_explicitly", "absent or not NODE");
 
 	cc = podconfig_container(&ar, &a, &pc, pc.pod->spec->containers[0], 2,
 	    "sha256:abc", NULL, 0, NULL, 0);
@@ -150,6 +194,23 @@ main(void)
 	    sc->n_masked_paths, sc->n_readonly_paths);
 	tap(sc->apparmor == NULL, "no_apparmor_profile_where_the_kernel_has_none",
 	    "sent");
+	tap(is(KV(cc->labels, cc->n_labels, "io.kubernetes.container.name"),
+	    "web") && is(KV(cc->labels, cc->n_labels, "io.kubernetes.pod.uid"),
+	    pc.uid) && is(KV(cc->labels, cc->n_labels,
+	    "io.staticpodd.managed"), "true"),
+	    "container_carries_the_kubelets_labels_and_the_ownership_label",
+	    "%zu labels", cc->n_labels);
+	tap(is(KV(cc->annotations, cc->n_annotations,
+	    "io.kubernetes.container.restartCount"), "2") &&
+	    KV(cc->annotations, cc->n_annotations,
+	    "io.kubernetes.container.hash") != NULL &&
+	    is(KV(cc->annotations, cc->n_annotations,
+	    "io.kubernetes.container.terminationMessagePath"),
+	    "/dev/termination-log") &&
+	    is(KV(cc->annotations, cc->n_annotations,
+	    "io.kubernetes.pod.terminationGracePeriod"), "30"),
+	    "container_annotations_are_the_kubelets", "%zu annotations",
+	    cc->n_annotations);
 	tap(strcmp(cc->log_path, "web/2.log") == 0 &&
 	    cc->metadata->attempt == 2,
 	    "container_log_path_is_name_slash_attempt", "%s", cc->log_path);

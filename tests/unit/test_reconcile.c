@@ -352,10 +352,11 @@ crio_pod_not_found(const char *id)
 
 static void
 sandbox_labels(Runtime__V1__PodSandbox__LabelsEntry *l,
-    Runtime__V1__PodSandbox__LabelsEntry **lp, const char *uid)
+    Runtime__V1__PodSandbox__LabelsEntry **lp, const char *name,
+    const char *uid)
 {
 	const char *const kv[4][2] = {
-		{ LABEL_POD_NAME, "web-node1" },
+		{ LABEL_POD_NAME, name },
 		{ LABEL_POD_NAMESPACE, "default" },
 		{ LABEL_POD_UID, uid },
 		{ LABEL_MANAGED, "true" },
@@ -370,9 +371,10 @@ sandbox_labels(Runtime__V1__PodSandbox__LabelsEntry *l,
 	}
 }
 
-/* A ListPodSandbox reply of one sandbox of the test's pod, or none. */
+/* A ListPodSandbox reply of one sandbox of pod name, or none. */
 static struct reply
-sandboxes(const char *id, const char *uid, uint32_t attempt, int state)
+named_sandboxes(const char *id, const char *name, const char *uid,
+    uint32_t attempt, int state)
 {
 	Runtime__V1__ListPodSandboxResponse r =
 	    RUNTIME__V1__LIST_POD_SANDBOX_RESPONSE__INIT;
@@ -384,7 +386,7 @@ sandboxes(const char *id, const char *uid, uint32_t attempt, int state)
 
 	if (id == NULL)
 		return packed(&r.base);
-	md.name = (char *)"web-node1";
+	md.name = (char *)(uintptr_t)name;
 	md.namespace_ = (char *)"default";
 	md.uid = (char *)(uintptr_t)uid;
 	md.attempt = attempt;
@@ -392,12 +394,19 @@ sandboxes(const char *id, const char *uid, uint32_t attempt, int state)
 	sb.metadata = &md;
 	sb.state = (Runtime__V1__PodSandboxState)state;
 	sb.created_at = 1764355200LL * 1000000000;
-	sandbox_labels(l, lp, uid);
+	sandbox_labels(l, lp, name, uid);
 	sb.labels = lp;
 	sb.n_labels = 4;
 	r.items = items;
 	r.n_items = 1;
 	return packed(&r.base);
+}
+
+/* The same, of the test's pod. */
+static struct reply
+sandboxes(const char *id, const char *uid, uint32_t attempt, int state)
+{
+	return named_sandboxes(id, "web-node1", uid, attempt, state);
 }
 
 static struct reply
@@ -2111,7 +2120,7 @@ test_a_sandbox_not_ours_is_never_touched(void)
 	fixture_begin(&f, "not_ours", &o);
 	sb.id = (char *)SB_ID2;
 	sb.state = RUNTIME__V1__POD_SANDBOX_STATE__SANDBOX_READY;
-	sandbox_labels(l, lp, OLD_UID);
+	sandbox_labels(l, lp, "web-node1", OLD_UID);
 	sb.labels = lp;
 	sb.n_labels = 3;	/* name, namespace, UID: no ownership label */
 	r.items = items;
@@ -2126,6 +2135,43 @@ test_a_sandbox_not_ours_is_never_touched(void)
 	    calls_of(&f, "RemovePodSandbox", 0) == 0 &&
 	    strcmp(pod_rt(&f)->sandbox_id, SB_ID) == 0,
 	    "not_ours: left alone; the pod runs in a sandbox of its own");
+	fixture_end(&f);
+}
+
+/*
+ * A pod no source wants any more is removed only once every source has
+ * given its first complete view: until then a source not yet read (a
+ * URL still being fetched after a restart) may want it yet.
+ */
+static void
+test_removal_waits_for_every_source(void)
+{
+	struct pod_opts	 o = { true, NULL, NULL, NULL, 0, -1 };
+	struct fixture	 f;
+
+	fixture_begin(&f, "removal_waits", &o);
+	f.a.chan[CHAN_DIR].ready = false;
+	expect_crio_ready(&f);
+	expect_lists(&f, named_sandboxes(SB_ID2, "gone-node1", OLD_UID, 0,
+	    RUNTIME__V1__POD_SANDBOX_STATE__SANDBOX_READY), no_containers());
+	expect_run(&f, 0, sandbox_made(SB_ID));
+	expect_start(&f, SB_ID, 0, CT_ID);
+	expect_lists(&f, named_sandboxes(SB_ID2, "gone-node1", OLD_UID, 0,
+	    RUNTIME__V1__POD_SANDBOX_STATE__SANDBOX_READY), no_containers());
+	expect(&f, "StopPodSandbox", empty_ok())->want_id = SB_ID2;
+	expect(&f, "RemovePodSandbox", empty_ok())->want_id = SB_ID2;
+	expect_lists(&f, sandboxes(SB_ID, TEST_UID, 0,
+	    RUNTIME__V1__POD_SANDBOX_STATE__SANDBOX_READY), containers(CT_ID,
+	    SB_ID, 0, RUNTIME__V1__CONTAINER_STATE__CONTAINER_RUNNING));
+	peer_start(&f);
+	pass(&f);
+	ok(calls_of(&f, "StopPodSandbox", 1) == 0 &&
+	    calls_of(&f, "RemovePodSandbox", 1) == 0,
+	    "removal_waits: not while a source has not given its view");
+	f.a.chan[CHAN_DIR].ready = true;
+	pass(&f);
+	ok(calls_of(&f, "RemovePodSandbox", 2) == 1,
+	    "removal_waits: removed once every source has");
 	fixture_end(&f);
 }
 
@@ -2206,6 +2252,7 @@ main(int argc, char **argv)
 	test_host_users_unset_is_the_nodes();
 	test_host_users_false_without_runtime_support_is_refused();
 	test_a_sandbox_not_ours_is_never_touched();
+	test_removal_waits_for_every_source();
 	(void)nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 	printf("1..%d\n", ntest);
 	return nfail > 0;
