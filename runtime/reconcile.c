@@ -983,23 +983,30 @@ exit_decides(const struct pod_rt *rt, const struct ctr_rt *cr)
 
 /*
  * The kubelet's crash backoff: the first restart at once, then 10 s
- * doubling to 300 s, reset after ten minutes of running.
+ * doubling to 300 s, reset after ten minutes of running. Returns 0 when
+ * the container may be restarted now (and sets the wait after this
+ * restart), else the milliseconds still to wait.
  */
+int64_t
+restart_backoff(struct ctr_rt *cr, int64_t wall)
+{
+	if (cr->finished_ms - cr->started_ms >= BACKOFF_RESET_MS)
+		cr->backoff_ms = 0;
+	if (cr->finished_ms + cr->backoff_ms > wall)
+		return cr->finished_ms + cr->backoff_ms - wall;
+	cr->backoff_ms = next_backoff(cr->backoff_ms);
+	return 0;
+}
+
 static bool
 backoff_over(struct pass *p, struct pod_rt *rt, struct ctr_rt *cr)
 {
-	int64_t ran = cr->finished_ms - cr->started_ms;
-
-	if (ran >= BACKOFF_RESET_MS)
-		cr->backoff_ms = 0;
-	if (cr->finished_ms + cr->backoff_ms > p->wall) {
-		pod_error(rt, "container %s: back-off %llds restarting failed "
-		    "container (CrashLoopBackOff)", cr->name,
-		    (long long)(cr->backoff_ms / 1000));
-		return false;
-	}
-	cr->backoff_ms = next_backoff(cr->backoff_ms);
-	return true;
+	if (restart_backoff(cr, p->wall) == 0)
+		return true;
+	pod_error(rt, "container %s: back-off %llds restarting failed "
+	    "container (CrashLoopBackOff)", cr->name,
+	    (long long)(cr->backoff_ms / 1000));
+	return false;
 }
 
 static void

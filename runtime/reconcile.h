@@ -139,6 +139,9 @@ struct reconciler {
 	int64_t		 swept_ms;	/* the last sweep of leftover volumes */
 };
 
+/* reconcile.c: the crash back-off, on the wall clock the CRI's times are */
+int64_t	restart_backoff(struct ctr_rt *, int64_t wall_ms);
+
 /* podconfig.c */
 void	kv_add(struct arena *, struct kv_list *, const char *, const char *);
 void	**kv_build(struct arena *, const ProtobufCMessageDescriptor *,

@@ -2175,6 +2175,46 @@ test_removal_waits_for_every_source(void)
 	fixture_end(&f);
 }
 
+/*
+ * The crash back-off on a clock the test sets: the first restart at once,
+ * then 10 s doubling to the 300 s cap, and back to at once after a run of
+ * ten minutes.
+ */
+static void
+test_crash_backoff_doubles_to_its_cap_and_resets(void)
+{
+	static const int64_t	 want[] = { 0, 10000, 20000, 40000, 80000,
+				    160000, 300000, 300000 };
+	struct ctr_rt		 cr;
+	int64_t			 t = 1764355200000LL, left, waited[8];
+	size_t			 i;
+	bool			 same = true;
+
+	memset(&cr, 0, sizeof(cr));
+	for (i = 0; i < 8; i++) {
+		/* it ran a second and exited; wait until it may go again */
+		cr.started_ms = t;
+		cr.finished_ms = t + 1000;
+		t = cr.finished_ms;
+		waited[i] = 0;
+		while ((left = restart_backoff(&cr, t)) > 0) {
+			waited[i] += left;
+			t += left;
+		}
+		same = same && waited[i] == want[i];
+	}
+	ok(same, "crash_backoff: waits 0, 10, 20, 40, 80, 160, 300, 300 s "
+	    "(%lld, %lld, ..., %lld)", (long long)waited[0],
+	    (long long)waited[1], (long long)waited[7]);
+	cr.started_ms = t;
+	cr.finished_ms = t + BACKOFF_RESET_MS;
+	t = cr.finished_ms;
+	left = restart_backoff(&cr, t);
+	ok(left == 0 && cr.backoff_ms == BACKOFF_FIRST_MS,
+	    "crash_backoff: after ten minutes of running, at once again "
+	    "(%lld left)", (long long)left);
+}
+
 /* RuntimeReady false: nothing is listed or made; the pod says why. */
 static void
 test_runtime_not_ready_does_nothing(void)
@@ -2253,6 +2293,7 @@ main(int argc, char **argv)
 	test_host_users_false_without_runtime_support_is_refused();
 	test_a_sandbox_not_ours_is_never_touched();
 	test_removal_waits_for_every_source();
+	test_crash_backoff_doubles_to_its_cap_and_resets();
 	(void)nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 	printf("1..%d\n", ntest);
 	return nfail > 0;
