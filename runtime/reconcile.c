@@ -58,13 +58,19 @@ struct pass {
 };
 
 static int64_t
-wall_ms(void)
+clock_us(clockid_t id)
 {
 	struct timespec ts;
 
-	if (clock_gettime(CLOCK_REALTIME, &ts) == -1)
+	if (clock_gettime(id, &ts) == -1)
 		fatal("clock_gettime");
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static int64_t
+wall_ms(void)
+{
+	return clock_us(CLOCK_REALTIME) / 1000;
 }
 
 /* The kubelet's 10 s doubling to 300 s, for retries and restarts alike. */
@@ -102,11 +108,7 @@ hexstr(const uint8_t *b, size_t n, char *out)
 static int64_t
 mono_us(void)
 {
-	struct timespec ts;
-
-	if (clock_gettime(CLOCK_MONOTONIC, &ts) == -1)
-		fatal("clock_gettime");
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+	return clock_us(CLOCK_MONOTONIC);
 }
 
 static void
@@ -914,9 +916,10 @@ start_container(struct pass *p, struct pod_rt *rt, size_t i,
 	return 0;
 }
 
-/* The newest container of a name in the sandbox, by attempt. */
+/* The newest container of a name in the sandbox (exited: of those exited). */
 static const Runtime__V1__Container *
-latest(const struct pass *p, const char *sandbox, const char *name)
+newest(const struct pass *p, const char *sandbox, const char *name,
+    bool exited)
 {
 	Runtime__V1__Container		**cts;
 	const Runtime__V1__Container	*best = NULL, *c;
@@ -925,12 +928,20 @@ latest(const struct pass *p, const char *sandbox, const char *name)
 	cts = containers_of(p, sandbox, &n);
 	for (i = 0; i < n; i++) {
 		c = cts[i];
-		if (c->metadata == NULL || strcmp(c->metadata->name, name) != 0)
+		if (c->metadata == NULL || strcmp(c->metadata->name, name) != 0 ||
+		    (exited && c->state !=
+		    RUNTIME__V1__CONTAINER_STATE__CONTAINER_EXITED))
 			continue;
 		if (best == NULL || c->metadata->attempt > best->metadata->attempt)
 			best = c;
 	}
 	return best;
+}
+
+static const Runtime__V1__Container *
+latest(const struct pass *p, const char *sandbox, const char *name)
+{
+	return newest(p, sandbox, name, false);
 }
 
 /* Exit code and times of an exited container, asked once per container. */
@@ -1084,25 +1095,6 @@ sync_container(struct pass *p, struct pod_rt *rt, size_t i,
 	return false;
 }
 
-/* The newest exited container of a name in the sandbox, by attempt. */
-static const Runtime__V1__Container *
-newest_exited(const struct pass *p, const char *sandbox, const char *name)
-{
-	Runtime__V1__Container		**cts;
-	const Runtime__V1__Container	*best = NULL, *c;
-	size_t				 i, n;
-
-	cts = containers_of(p, sandbox, &n);
-	for (i = 0; i < n; i++) {
-		c = cts[i];
-		if (c->metadata == NULL || strcmp(c->metadata->name, name) != 0 ||
-		    c->state != RUNTIME__V1__CONTAINER_STATE__CONTAINER_EXITED)
-			continue;
-		if (best == NULL || c->metadata->attempt > best->metadata->attempt)
-			best = c;
-	}
-	return best;
-}
 
 /*
  * The kubelet's container GC (MaxPerPodContainer 1): of each container's
@@ -1122,7 +1114,7 @@ collect_garbage(struct pass *p, const struct pod_rt *rt)
 		if (c->state != RUNTIME__V1__CONTAINER_STATE__CONTAINER_EXITED ||
 		    c->metadata == NULL)
 			continue;
-		if (newest_exited(p, rt->sandbox_id, c->metadata->name) == c)
+		if (newest(p, rt->sandbox_id, c->metadata->name, true) == c)
 			continue;
 		remove_container(p, c);
 	}

@@ -696,6 +696,16 @@ expect_crio_ready(struct fixture *f)
 	    runtime_config(RUNTIME__V1__CGROUP_DRIVER__SYSTEMD));
 }
 
+/* The same, from a CRI-O whose default handler has user namespaces. */
+static void
+expect_crio_ready_with_userns(struct fixture *f)
+{
+	expect(f, "Version", crio_version());
+	expect(f, "Status", status_userns(true, NULL, NULL, true));
+	expect(f, "RuntimeConfig",
+	    runtime_config(RUNTIME__V1__CGROUP_DRIVER__SYSTEMD));
+}
+
 static void
 expect_containerd_ready(struct fixture *f)
 {
@@ -1976,10 +1986,7 @@ test_host_users_false_gets_its_own_range(void)
 	if (mkdir_p(other, 0711) == -1 || (fp = fopen(path, "w")) == NULL ||
 	    fprintf(fp, "%d\n", USERNS_FIRST) < 0 || fclose(fp) != 0)
 		diag("setting up the other pod's range: %s", strerror(errno));
-	expect(&f, "Version", crio_version());
-	expect(&f, "Status", status_userns(true, NULL, NULL, true));
-	expect(&f, "RuntimeConfig",
-	    runtime_config(RUNTIME__V1__CGROUP_DRIVER__SYSTEMD));
+	expect_crio_ready_with_userns(&f);
 	expect_lists(&f, no_sandboxes(), no_containers());
 	expect_run(&f, 0, sandbox_made(SB_ID));
 	expect_start(&f, SB_ID, 0, CT_ID);
@@ -2016,10 +2023,7 @@ test_host_users_false_without_its_range_makes_nothing(void)
 	struct fixture	 f;
 
 	fixture_begin(&f, "userns_range_lost", &o);
-	expect(&f, "Version", crio_version());
-	expect(&f, "Status", status_userns(true, NULL, NULL, true));
-	expect(&f, "RuntimeConfig",
-	    runtime_config(RUNTIME__V1__CGROUP_DRIVER__SYSTEMD));
+	expect_crio_ready_with_userns(&f);
 	expect_lists(&f, sandboxes(SB_ID, TEST_UID, 0,
 	    RUNTIME__V1__POD_SANDBOX_STATE__SANDBOX_READY), no_containers());
 	peer_start(&f);
@@ -2041,10 +2045,7 @@ test_host_users_unset_is_the_nodes(void)
 	const struct rec	*run;
 
 	fixture_begin(&f, "userns_node", &o);
-	expect(&f, "Version", crio_version());
-	expect(&f, "Status", status_userns(true, NULL, NULL, true));
-	expect(&f, "RuntimeConfig",
-	    runtime_config(RUNTIME__V1__CGROUP_DRIVER__SYSTEMD));
+	expect_crio_ready_with_userns(&f);
 	expect_lists(&f, no_sandboxes(), no_containers());
 	expect_run(&f, 0, sandbox_made(SB_ID));
 	expect_start(&f, SB_ID, 0, CT_ID);
