@@ -433,7 +433,6 @@ list_actual(struct pass *p)
 
 /* ---- stopping and removing ---- */
 
-
 /* Removes a container, its log files and their link. */
 static void
 remove_container(struct pass *p, const Runtime__V1__Container *c)
